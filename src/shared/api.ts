@@ -36,5 +36,8 @@ export async function unwrap<T>(pending: Promise<Envelope<T>>): Promise<T> {
 /** Turns a transport failure (IPC torn down, preview host gone) into an envelope the UI can show. */
 export function transportFailure(error: unknown): Envelope<never> {
   const message = error instanceof Error ? error.message : String(error);
-  return { ok: false, error: { code: 'disconnected', message: 'AVA Desk lost contact with its main process.', detail: message } };
+  return {
+    ok: false,
+    error: { code: 'disconnected', message: 'AVA Desk lost contact with its main process.', detail: message },
+  };
 }

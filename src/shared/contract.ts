@@ -133,7 +133,12 @@ export interface EventMap {
   'data.changed': { tables: DataTable[] };
   notice: Notice;
 }
-export const EVENT_NAMES = ['status', 'sync.progress', 'data.changed', 'notice'] as const satisfies readonly (keyof EventMap)[];
+export const EVENT_NAMES = [
+  'status',
+  'sync.progress',
+  'data.changed',
+  'notice',
+] as const satisfies readonly (keyof EventMap)[];
 export type EventName = keyof EventMap;
 
 // ---------------------------------------------------------------------------------------------------------------

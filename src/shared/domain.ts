@@ -26,7 +26,11 @@ export const SettingsSchema = z.object({
   language: z.enum(['system', ...LANGUAGES]),
   /** `system` follows the OS theme. */
   theme: z.enum(['system', 'light', 'dark']),
-  syncIntervalMinutes: z.number().int().min(1).max(24 * 60),
+  syncIntervalMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60),
   /** How far back the first Vapi backfill reaches. */
   vapiBackfillDays: z.number().int().min(1).max(3650),
   /** Whether repaired webhooks carry the secret header (the secret itself is in the keychain). */
@@ -75,7 +79,14 @@ export interface SecretState {
   hint: string | null;
 }
 
-export const KEYCHAIN_PROBLEMS = ['no-secret-service', 'no-dbus', 'locked', 'denied', 'not-installed', 'unknown'] as const;
+export const KEYCHAIN_PROBLEMS = [
+  'no-secret-service',
+  'no-dbus',
+  'locked',
+  'denied',
+  'not-installed',
+  'unknown',
+] as const;
 export type KeychainProblem = (typeof KEYCHAIN_PROBLEMS)[number];
 
 export type KeychainState =
