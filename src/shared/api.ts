@@ -3,7 +3,9 @@
  * shim with loopback HTTP, so both expose exactly the same object, typed by `AvaApi`.
  */
 import { contract, type AvaApi, type EventName } from './contract';
-import { AppError, type Envelope } from './errors';
+import type { Envelope } from './errors';
+
+export { unwrap } from './errors';
 
 export interface Transport {
   /** Sends one call and resolves with the envelope main answered (never rejects for an app error). */
@@ -24,13 +26,6 @@ export function createAvaApi(transport: Transport): AvaApi {
   }
   api.on = (event: EventName, listener: (payload: unknown) => void) => transport.subscribe(event, listener);
   return Object.freeze(api) as unknown as AvaApi;
-}
-
-/** Resolves with the value or throws the AppError: for callers that prefer exceptions (stores, effects). */
-export async function unwrap<T>(pending: Promise<Envelope<T>>): Promise<T> {
-  const envelope = await pending;
-  if (envelope.ok) return envelope.value;
-  throw new AppError(envelope.error);
 }
 
 /** Turns a transport failure (IPC torn down, preview host gone) into an envelope the UI can show. */

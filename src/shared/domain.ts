@@ -7,8 +7,9 @@ import { z } from 'zod';
 // ---------------------------------------------------------------------------------------------------------------
 // Settings: the small, versioned file in the app data folder. No secret ever lives here.
 
-export const LANGUAGES = ['en', 'fr'] as const;
-export type Language = (typeof LANGUAGES)[number];
+import { LANGUAGES } from './enums';
+
+export { LANGUAGES, type Language } from './enums';
 
 export const DEFAULT_BACKEND_URL = 'https://ava-api-production.onrender.com';
 

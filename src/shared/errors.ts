@@ -86,3 +86,10 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 
 /** What travels over either transport for every call: never a thrown value, always an envelope. */
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: AppErrorData };
+
+/** Resolves with the value or throws the AppError: for callers that prefer exceptions (stores, effects). */
+export async function unwrap<T>(pending: Promise<Envelope<T>>): Promise<T> {
+  const envelope = await pending;
+  if (envelope.ok) return envelope.value;
+  throw new AppError(envelope.error);
+}

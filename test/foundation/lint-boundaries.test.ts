@@ -1,0 +1,74 @@
+/** The process boundaries are lint rules: prove they fire on deliberate violations, and stay quiet on clean code. */
+import { ESLint } from 'eslint';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(__dirname, '../..');
+const eslint = new ESLint({ cwd: ROOT });
+
+async function boundaryErrors(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: resolve(ROOT, filePath) });
+  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}
+
+describe('import boundaries', () => {
+  it('fails a renderer file that imports main-process code', async () => {
+    const errors = await boundaryErrors(
+      'src/renderer/src/pages/Bad.tsx',
+      "import { createCore } from '../../../main/core/app';\nexport const x = createCore;\n",
+    );
+    expect(errors.join('\n')).toMatch(/cannot import main-process code/);
+  });
+
+  it.each([
+    ['node:fs', "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n"],
+    ['fs', "import { readFileSync } from 'fs';\nexport const x = readFileSync;\n"],
+    ['electron', "import { ipcRenderer } from 'electron';\nexport const x = ipcRenderer;\n"],
+    ['better-sqlite3', "import Database from 'better-sqlite3';\nexport const x = Database;\n"],
+    ['the preload', "import '../../../preload/index';\n"],
+  ])('fails a renderer file that imports %s', async (_name, code) => {
+    expect(await boundaryErrors('src/renderer/src/Bad.tsx', code)).not.toEqual([]);
+  });
+
+  it('fails the preview shim (it runs in the page) when it imports Node', async () => {
+    expect(await boundaryErrors('src/preview/shim/bad.ts', "import 'node:http';\n")).not.toEqual([]);
+  });
+
+  it('fails a core file that imports electron', async () => {
+    const errors = await boundaryErrors(
+      'src/main/core/bad.ts',
+      "import { app } from 'electron';\nexport const x = app;\n",
+    );
+    expect(errors.join('\n')).toMatch(/plain Node/);
+  });
+
+  it('fails a shared file that imports anything of ours outside shared, or Node', async () => {
+    expect(
+      await boundaryErrors('src/shared/bad.ts', "import { x } from '../main/core/app';\nexport const y = x;\n"),
+    ).not.toEqual([]);
+    expect(
+      await boundaryErrors('src/shared/bad.ts', "import { join } from 'node:path';\nexport const y = join;\n"),
+    ).not.toEqual([]);
+  });
+
+  it('accepts the legitimate imports of each side', async () => {
+    expect(
+      await boundaryErrors(
+        'src/renderer/src/Good.tsx',
+        "import type { AvaApi } from '../../shared/contract';\nimport { useState } from 'react';\nexport type X = AvaApi;\nexport const y = useState;\n",
+      ),
+    ).toEqual([]);
+    expect(
+      await boundaryErrors(
+        'src/main/core/good.ts',
+        "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n",
+      ),
+    ).toEqual([]);
+    expect(
+      await boundaryErrors(
+        'src/shared/good.ts',
+        "import { z } from 'zod';\nimport { x } from './y';\nexport const a = [z, x];\n",
+      ),
+    ).toEqual([]);
+  });
+});
