@@ -5,11 +5,11 @@
 //   npm test -- --unit       only lint/typecheck/build + vitest
 //   npm test -- --e2e        only build + Playwright
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureNodeModules, ensureSystemPackages, log } from './lib/deps.mjs';
-import { findElectronBinary, ROOT } from './lib/electron-runtime.mjs';
+import { findElectronBinary, ROOT } from './lib/electron-runtime.cjs';
 
 const args = new Set(process.argv.slice(2));
 const only = args.has('--unit') ? 'unit' : args.has('--e2e') ? 'e2e' : 'all';
@@ -132,25 +132,32 @@ if (only !== 'unit') {
     tally.failed += 1;
     lines.push('playwright: not run (the build failed)');
   } else {
-    const report = join(REPORTS, 'playwright.json');
-    rmSync(report, { force: true });
+    playwright('e2e', 'playwright e2e (real UI in Chromium via the preview host)');
     const electron = findElectronBinary();
-    const projects = ['--project=e2e', '--project=electron'];
-    const base = ['playwright', 'test', ...projects, '--reporter=list,json'];
-    // Electron needs a display; Xvfb gives it one on a headless machine.
-    const needsDisplay = electron && !process.env.DISPLAY && process.platform === 'linux';
-    const run = inKeyring(needsDisplay ? 'xvfb-run' : 'npx', needsDisplay ? ['-a', 'npx', ...base] : base);
-    const ok = step('playwright (e2e in Chromium, Electron smoke)', run.command, run.args, {
-      env: { ...run.env, PLAYWRIGHT_JSON_OUTPUT_NAME: report },
-    });
-    run.cleanup();
-    countPlaywright('playwright', report, ok);
+    if (electron) {
+      // The app loads native modules built for Electron; vitest and the e2e core needed them built for Node.
+      for (const action of ensureNative('electron')) log(action);
+    }
+    playwright('electron', 'playwright electron (the real app window)', Boolean(electron));
+    if (electron) for (const action of ensureNative('node')) log(action);
   }
+}
+
+function playwright(project, name, needsDisplay = false) {
+  const report = join(REPORTS, `playwright-${project}.json`);
+  rmSync(report, { force: true });
+  const base = ['playwright', 'test', `--project=${project}`, '--reporter=list,json'];
+  // Electron needs a display; Xvfb gives it one on a headless machine.
+  const xvfb = needsDisplay && !process.env.DISPLAY && process.platform === 'linux';
+  const run = inKeyring(xvfb ? 'xvfb-run' : 'npx', xvfb ? ['-a', 'npx', ...base] : base);
+  const ok = step(name, run.command, run.args, { env: { ...run.env, PLAYWRIGHT_JSON_OUTPUT_NAME: report } });
+  run.cleanup();
+  countPlaywright(`playwright ${project}`, report, ok);
 }
 
 console.log('');
 for (const line of lines) console.log(`  ${line}`);
-if (!existsSync(join(ROOT, 'node_modules/electron/path.txt'))) {
+if (!findElectronBinary()) {
   console.log('  (no Electron runtime on this machine: the Electron window tests were skipped)');
 }
 console.log(`${tally.passed} passed, ${tally.failed} failed, ${tally.skipped} skipped`);

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './electron-runtime.mjs';
+import { ROOT } from './electron-runtime.cjs';
 
 const STAMP = join(ROOT, 'node_modules/.ava-lock-hash');
 

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { electronAbi, ROOT } from './electron-runtime.mjs';
+import { electronAbi, ROOT } from './electron-runtime.cjs';
 
 const MODULES = [
   { name: 'better-sqlite3', binary: 'build/Release/better_sqlite3.node' },

@@ -7,7 +7,7 @@ import { _electron as electron, expect, test, type ElectronApplication, type Pag
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { findElectronBinary } from '../../scripts/lib/electron-runtime.mjs';
+import { findElectronBinary } from '../../scripts/lib/electron-runtime.cjs';
 import { channelNames } from '../../src/shared/contract';
 
 const ROOT = resolve(__dirname, '../..');

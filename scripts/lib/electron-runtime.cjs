@@ -1,11 +1,12 @@
 // Finds an installed Electron binary without triggering electron's own on-demand download (requiring the `electron`
-// package from Node would try to fetch the binary when it is missing).
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// package from Node would try to fetch the binary when it is missing). CommonJS so both the .mjs scripts and the
+// TypeScript tests (loaded as CommonJS by Playwright) can use it.
+const { existsSync, readFileSync } = require('node:fs');
+const { join, resolve } = require('node:path');
 
-export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+const ROOT = resolve(__dirname, '../..');
 
-export function findElectronBinary() {
+function findElectronBinary() {
   const pkg = join(ROOT, 'node_modules/electron');
   const pathFile = join(pkg, 'path.txt');
   if (process.env.ELECTRON_OVERRIDE_DIST_PATH) {
@@ -18,7 +19,9 @@ export function findElectronBinary() {
   return existsSync(candidate) ? candidate : null;
 }
 
-export function electronAbi() {
+function electronAbi() {
   const file = join(ROOT, 'node_modules/electron/abi_version');
   return existsSync(file) ? readFileSync(file, 'utf8').trim() : null;
 }
+
+module.exports = { ROOT, findElectronBinary, electronAbi };
