@@ -60,14 +60,24 @@ export function StatusBar(): ReactElement {
       )}
       <span className="spacer" />
       <span className="status-item" data-testid="status-sync">
-        <strong>{t('status.lastSync')}</strong>
-        {sync.running
-          ? progress
-            ? `${t('status.syncing')} ${progress.done}${progress.total !== null ? ` / ${progress.total}` : ''}`
-            : t('status.syncing')
-          : sync.pausedReason
-            ? t('status.paused', { reason: t(`status.pauseReason.${sync.pausedReason}`) })
-            : relativeTime(t, sync.lastSyncAt)}
+        {sync.running ? (
+          <>
+            <span className="spinner" aria-hidden="true" />
+            {progress
+              ? `${t('status.syncing')} ${t(`status.phase.${progress.phase}`)} ${progress.done}${progress.total !== null ? ` / ${progress.total}` : ''}`
+              : t('status.syncing')}
+          </>
+        ) : sync.pausedReason ? (
+          <>
+            <Dot tone="warn" />
+            {t('status.paused', { reason: t(`status.pauseReason.${sync.pausedReason}`) })}
+          </>
+        ) : (
+          <>
+            <strong>{t('status.lastSync')}</strong>
+            {relativeTime(t, sync.lastSyncAt)}
+          </>
+        )}
       </span>
       <button
         type="button"
