@@ -120,8 +120,9 @@ interface Attempt {
 
 export class HttpClient {
   readonly proxy: DispatcherInfo['proxy'];
+  /** The redactor every request registers its secrets with; clients add secrets sent in bodies. */
+  readonly redactor: Redactor;
   private readonly dispatcher: Dispatcher;
-  private readonly redactor: Redactor;
   private readonly logger: Logger;
   private readonly timeouts: Timeouts;
   private readonly retryPolicy: RetryPolicy;
