@@ -177,7 +177,7 @@ export class Vault {
     const previous = this.cache.get(name);
     if (previous && previous !== value) this.redactor?.removeSecret(previous);
     this.cache.set(name, value);
-    this.logger.info('secret stored', { secret: name });
+    this.logger.info('secret stored', { account: name });
   }
 
   async delete(name: SecretName): Promise<boolean> {
@@ -186,7 +186,7 @@ export class Vault {
     const previous = this.cache.get(name);
     if (previous) this.redactor?.removeSecret(previous);
     this.cache.set(name, null);
-    this.logger.info('secret deleted', { secret: name, existed: deleted });
+    this.logger.info('secret deleted', { account: name, existed: deleted });
     return deleted;
   }
 
@@ -229,7 +229,7 @@ export class Vault {
             );
       const detail = this.redact(unavailable.detail ?? '');
       this.state = { available: false, problem: unavailable.problem, detail };
-      this.logger.warn('keychain unavailable', { op, secret: name, problem: unavailable.problem, detail });
+      this.logger.warn('keychain unavailable', { op, account: name, problem: unavailable.problem, detail });
       if (unavailable.detail === detail) throw unavailable;
       throw new KeychainUnavailableError(unavailable.problem, detail);
     }
