@@ -16,6 +16,7 @@
  * Retries: reads and deletes are retried by the HTTP layer; PATCH is marked safe to repeat (it writes the same
  * fields again); POST (create, import) is never repeated unless it provably never left or got a 429.
  */
+import type { ZodType } from 'zod';
 import { AppError } from '../../../shared/errors';
 import type { HttpClient, QueryValue } from '../http/client';
 import {
@@ -168,7 +169,7 @@ export class VapiClient {
     query?: Record<string, QueryValue>;
     json?: unknown;
     idempotent?: boolean;
-    schema?: import('zod').ZodType<T>;
+    schema?: ZodType<T>;
     signal?: AbortSignal;
   }): Promise<T> {
     const key = await this.getKey();
