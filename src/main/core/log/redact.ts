@@ -32,26 +32,29 @@ const SECRET_KEY_RE =
 /** Names that match the rule above but are harmless identifiers or flags. */
 const NOT_SECRET_KEY_RE = /^(?:token_?type|has_?\w*|is\w*set|\w*secret_?enabled|\w*_?preview|\w*token_?expires\w*)$/i;
 
+// Name parts are bounded so no pattern can backtrack quadratically over a long blob (base64, transcripts).
 const NAME_CHARS = '[A-Za-z0-9_.$-]';
+const NAME_PART = `${NAME_CHARS}{0,40}`;
 const KEYWORDS = '(?:pass(?:word|wd|phrase)|secret|token|api[-_]?key|private[-_]?key|authorization|cookie|signature)';
 
 // "password": "…" (also an unterminated value at the end of a truncated excerpt), and \"password\":\"…\" inside an
 // escaped JSON string.
-const JSON_FIELD_RE = new RegExp(`("${NAME_CHARS}*${KEYWORDS}${NAME_CHARS}*"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"?`, 'gi');
+const JSON_FIELD_RE = new RegExp(`("${NAME_PART}${KEYWORDS}${NAME_PART}"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"?`, 'gi');
 const ESCAPED_JSON_FIELD_RE = new RegExp(
-  `(\\\\"${NAME_CHARS}*${KEYWORDS}${NAME_CHARS}*\\\\"\\s*:\\s*)\\\\"(?:[^"\\\\]|\\\\[^"])*(?:\\\\")?`,
+  `(\\\\"${NAME_PART}${KEYWORDS}${NAME_PART}\\\\"\\s*:\\s*)\\\\"(?:[^"\\\\]|\\\\[^"])*(?:\\\\")?`,
   'gi',
 );
 // password=… in query strings and form bodies.
-const QUERY_FIELD_RE = new RegExp(`([?&;]${NAME_CHARS}*${KEYWORDS}${NAME_CHARS}*=)[^&\\s"'#\\\\]*`, 'gi');
+const QUERY_FIELD_RE = new RegExp(`([?&;]${NAME_PART}${KEYWORDS}${NAME_PART}=)[^&\\s"'#\\\\]*`, 'gi');
 // Authorization: … header lines (raw or as JS object text).
 const AUTH_HEADER_RE = /((?:proxy-)?authorization['"]?\s*[:=]\s*['"]?)[^'"\\\r\n,}]*/gi;
 const BEARER_RE = /\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
 const BASIC_RE = /\b(Basic)\s+[A-Za-z0-9+/=._-]{8,}/g;
 // scheme://user:pass@host
-const USERINFO_RE = /([a-z][a-z0-9+.-]*:\/\/)[^/\s@'"<>]+@/gi;
+const USERINFO_RE = /([a-z][a-z0-9+.-]{0,15}:\/\/)[^/\s@'"<>]+@/gi;
 // Three base64url segments starting with {"  (a JWT).
-const JWT_RE = /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
+// (?=(x+))\1 is an atomic group: a failed match never backtracks through a long run.
+const JWT_RE = /\beyJ(?=([A-Za-z0-9_-]{8,}))\1\.(?=([A-Za-z0-9_-]{8,}))\2\.(?=([A-Za-z0-9_-]*))\3/g;
 const TRIGGER_RE = /pass|secret|token|key|auth|cookie|signature|bearer|basic|@|eyJ/i;
 
 function escapeRegExp(text: string): string {
