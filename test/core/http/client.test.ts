@@ -416,3 +416,42 @@ describe('HttpClient: proxy', () => {
     expect(err.code).toBe('offline');
   });
 });
+
+describe('HttpClient: compression', () => {
+  it('asks for gzip/br and decodes them; a damaged body is invalid-response', async () => {
+    const { gzipSync, brotliCompressSync } = await import('node:zlib');
+    const payload = JSON.stringify({
+      calls: Array.from({ length: 200 }, (_, i) => ({ id: `c${i}`, transcript: 'hello '.repeat(50) })),
+    });
+    const s = await server((req, res) => {
+      if (req.url === '/gzip') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        return res.end(gzipSync(payload));
+      }
+      if (req.url === '/br') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'br' });
+        return res.end(brotliCompressSync(payload));
+      }
+      if (req.url === '/bad') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        return res.end(gzipSync(payload).subarray(0, 100));
+      }
+      if (req.url === '/error') {
+        res.writeHead(503, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        return res.end(gzipSync(JSON.stringify({ detail: 'Service temporarily unavailable' })));
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(gzipSync('x'.repeat(10_000)));
+    });
+    const { http } = harness();
+    expect(await http.json({ service: 'vapi', url: `${s.url}/gzip` })).toEqual(JSON.parse(payload));
+    expect(await http.json({ service: 'vapi', url: `${s.url}/br` })).toEqual(JSON.parse(payload));
+    expect(s.requests[0]!.headers['accept-encoding']).toContain('gzip');
+    const bad = await failure(http.json({ service: 'vapi', url: `${s.url}/bad` }));
+    expect(bad.code).toBe('invalid-response');
+    const err = await failure(http.json({ service: 'backend', url: `${s.url}/error`, retry: false }));
+    expect(err.detail).toContain('Service temporarily unavailable');
+    const big = await failure(http.json({ service: 'vapi', url: `${s.url}/bomb`, maxBodyBytes: 1000 }));
+    expect(big.detail).toContain('too large');
+  });
+});

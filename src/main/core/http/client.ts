@@ -24,9 +24,13 @@
  *   `rate-limited`, `server-error`, `invalid-response` (bad, truncated or oversized JSON, or a body that fails the
  *   schema), `bad-request`, `conflict`; with `service`, `status`, `requestId` (X-Request-ID) and a redacted
  *   `detail`. A caller's abort rethrows the abort reason unchanged.
+ * - Bodies: `accept-encoding: gzip, br, deflate` is sent and compressed answers are decoded off the main thread,
+ *   bounded by `maxBodyBytes` (default 256 MB) before and after decoding; a damaged one is `invalid-response`.
  * - Redaction: every Authorization, Proxy-Authorization and secret header value sent is registered with the
  *   redactor before the request goes out, so no later line or error can carry it.
  */
+import { promisify } from 'node:util';
+import { brotliDecompress, gunzip, inflate } from 'node:zlib';
 import { request as undiciRequest, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { Service } from '../../../shared/errors';
@@ -206,7 +210,11 @@ export class HttpClient {
   }
 
   private prepareHeaders(req: HttpRequest<unknown>): Record<string, string> {
-    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.userAgent };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'accept-encoding': 'gzip, br, deflate',
+      'user-agent': this.userAgent,
+    };
     for (const [name, value] of Object.entries(req.headers ?? {})) {
       const lower = name.toLowerCase();
       headers[lower] = value;
@@ -276,9 +284,14 @@ export class HttpClient {
     const requestId = responseHeaders['x-request-id'] ?? null;
     let text: string;
     try {
-      text = await readBody(res.body, req.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+      text = await readBody(res.body, responseHeaders['content-encoding'], req.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
     } catch (error) {
       if (req.signal?.aborted) throw req.signal.reason;
+      if (error instanceof BadEncoding) {
+        const err = fail('invalid-response', status, `${method} ${path} → ${status}: ${error.message}`, { requestId });
+        this.logFailure(req, method, logUrl, attempt, attemptStart, err);
+        return { error: err };
+      }
       if (error instanceof BodyTooLarge) {
         const err = fail('invalid-response', status, `${method} ${path} → ${status}: the answer is too large`, {
           requestId,
@@ -404,8 +417,17 @@ export class HttpClient {
 }
 
 class BodyTooLarge extends Error {}
+class BadEncoding extends Error {}
 
-async function readBody(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<string> {
+const gunzipAsync = promisify(gunzip);
+const brotliAsync = promisify(brotliDecompress);
+const inflateAsync = promisify(inflate);
+
+async function readBody(
+  body: Dispatcher.ResponseData['body'],
+  encoding: string | undefined,
+  maxBytes: number,
+): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -417,7 +439,22 @@ async function readBody(body: Dispatcher.ResponseData['body'], maxBytes: number)
     }
     chunks.push(buf);
   }
-  return Buffer.concat(chunks, size).toString('utf8');
+  const raw = Buffer.concat(chunks, size);
+  const coding = (encoding ?? '').trim().toLowerCase();
+  if (!coding || coding === 'identity' || raw.length === 0) return raw.toString('utf8');
+  // Decompressed off the main thread (zlib's thread pool), bounded like the raw body.
+  let decoded: Buffer;
+  try {
+    if (coding === 'gzip' || coding === 'x-gzip') decoded = await gunzipAsync(raw, { maxOutputLength: maxBytes });
+    else if (coding === 'br') decoded = await brotliAsync(raw, { maxOutputLength: maxBytes });
+    else if (coding === 'deflate') decoded = await inflateAsync(raw, { maxOutputLength: maxBytes });
+    else throw new BadEncoding(`unsupported content encoding ${coding}`);
+  } catch (error) {
+    if (error instanceof BadEncoding) throw error;
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new BodyTooLarge();
+    throw new BadEncoding(`the ${coding} body is damaged (${(error as Error).message})`);
+  }
+  return decoded.toString('utf8');
 }
 
 function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
