@@ -1,0 +1,172 @@
+/**
+ * Seeded randomness. Everything generated (worlds, transcripts, fault draws) comes from here, so the same seed always
+ * gives the same world, and one call can be rebuilt alone from (seed, index) without generating the others.
+ */
+
+/** 32-bit FNV-1a over a string, then mixed. */
+export function hashString(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return mix32(h);
+}
+
+/** A strong 32-bit integer mix (murmur3 finalizer). */
+export function mix32(x: number): number {
+  let h = x | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** Combines numbers and strings into one 32-bit seed. */
+export function seedOf(...parts: (number | string)[]): number {
+  let h = 0x9e3779b9;
+  for (const part of parts) {
+    const v = typeof part === 'number' ? mix32(part ^ Math.floor(part / 0x100000000)) : hashString(part);
+    h = mix32(h ^ v) + 0x6d2b79f5;
+  }
+  return mix32(h);
+}
+
+export class Rng {
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  static of(...parts: (number | string)[]): Rng {
+    return new Rng(seedOf(...parts));
+  }
+
+  /** mulberry32: fast, good enough for test data. */
+  uint32(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    return this.uint32() / 0x100000000;
+  }
+
+  /** Integer in [min, max] (inclusive). */
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+
+  float(min: number, max: number): number {
+    return min + this.next() * (max - min);
+  }
+
+  chance(probability: number): boolean {
+    return this.next() < probability;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    if (items.length === 0) throw new Error('pick from an empty list');
+    return items[Math.floor(this.next() * items.length)] as T;
+  }
+
+  /** Picks a key of `weights` with probability proportional to its weight. */
+  weighted<K extends string>(weights: Readonly<Record<K, number>>): K {
+    const entries = Object.entries(weights) as [K, number][];
+    const total = entries.reduce((sum, [, w]) => sum + w, 0);
+    let r = this.next() * total;
+    for (const [key, w] of entries) {
+      r -= w;
+      if (r < 0) return key;
+    }
+    return entries[entries.length - 1]![0];
+  }
+
+  hex(length: number): string {
+    let out = '';
+    while (out.length < length) out += this.uint32().toString(16).padStart(8, '0');
+    return out.slice(0, length);
+  }
+
+  /** A version-4 UUID. */
+  uuid(): string {
+    const h = this.hex(32).split('');
+    h[12] = '4';
+    h[16] = '89ab'[parseInt(h[16]!, 16) & 3]!;
+    const s = h.join('');
+    return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+  }
+
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = Math.floor(this.next() * (i + 1));
+      [items[i], items[j]] = [items[j] as T, items[i] as T];
+    }
+    return items;
+  }
+}
+
+/** A deterministic UUID (v4 layout) for a name in a seeded world. */
+export function uuidFor(...parts: (number | string)[]): string {
+  return Rng.of('uuid', ...parts).uuid();
+}
+
+/**
+ * Reversible UUIDs for lazily generated rows: the last 12 hex digits hold a 48-bit Feistel permutation of the row
+ * index, the rest is derived from (key, index). `decode` gets the index back without any lookup table, so a world
+ * of 100,000 calls needs no id map in memory.
+ */
+export class IndexedUuids {
+  private readonly keys: number[];
+
+  constructor(private readonly key: string) {
+    this.keys = [0, 1, 2, 3].map((round) => seedOf('feistel', key, round) & 0xffffff);
+  }
+
+  encode(index: number): string {
+    const permuted = this.permute(index);
+    const tail = permuted.toString(16).padStart(12, '0');
+    const rng = Rng.of('indexed-uuid', this.key, index);
+    const h = rng.hex(20).split('');
+    h[12] = '4';
+    h[16] = '89ab'[parseInt(h[16]!, 16) & 3]!;
+    const s = h.join('');
+    return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${tail}`;
+  }
+
+  /** The index an id was made from, or undefined when the id is not one of ours. */
+  decode(id: string): number | undefined {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id)) return undefined;
+    const index = this.unpermute(parseInt(id.slice(24), 16));
+    return this.encode(index) === id ? index : undefined;
+  }
+
+  private permute(value: number): number {
+    let left = Math.floor(value / 0x1000000) & 0xffffff;
+    let right = value & 0xffffff;
+    for (const k of this.keys) {
+      const next = (left ^ (mix32(right ^ k) & 0xffffff)) & 0xffffff;
+      left = right;
+      right = next;
+    }
+    return left * 0x1000000 + right;
+  }
+
+  private unpermute(value: number): number {
+    let left = Math.floor(value / 0x1000000) & 0xffffff;
+    let right = value & 0xffffff;
+    for (let i = this.keys.length - 1; i >= 0; i--) {
+      const prev = (right ^ (mix32(left ^ this.keys[i]!) & 0xffffff)) & 0xffffff;
+      right = left;
+      left = prev;
+    }
+    return left * 0x1000000 + right;
+  }
+}
