@@ -15,8 +15,8 @@
  *   - `connectTwilio(accountSid, authToken)`: checks the pair against Twilio, then stores the token in the keychain
  *     and the SID in settings.
  *   - `setWebhookSecret(value?)`: stores the given secret or a fresh random one.
- *   - `checkBackend(url?, { onWaking? })` → `BackendCheck` of `url` or of the configured URL.
- *   - `setBackendUrl(url, { onWaking? })`: refuses an unsafe URL, checks its health (an unreachable one is `offline`
+ *   - `checkBackend(url?, { onWaking?, signal?, … })` → `BackendCheck` of `url` or of the configured URL.
+ *   - `setBackendUrl(url, { onWaking?, … })`: refuses an unsafe URL, checks its health (an unreachable one is `offline`
  *     and nothing changes), signs out, saves the URL → `Settings`.
  *   - `signIn(identifier, password, remember)`, `signOut()`, `authState()`.
  */
@@ -31,7 +31,7 @@ import { createLogger, type Logger, type LogLevel } from '../log/logger';
 import { Redactor } from '../log/redact';
 import { generateWebhookSecret, KeychainUnavailableError, Vault, type KeychainBackend } from '../secrets/vault';
 import { SettingsStore } from '../settings/store';
-import { assertSafeBackendUrl, checkBackendHealth } from './backend-url';
+import { assertSafeBackendUrl, checkBackendHealth, type HealthCheckOptions } from './backend-url';
 import { AuthSession } from './session';
 
 export interface TrustBaseOptions {
@@ -135,6 +135,9 @@ export interface AccountsDeps {
   logger?: Logger;
 }
 
+/** `onWaking` (show "waking the server up"), and the timings of `checkBackendHealth` when a caller needs others. */
+export type HealthOptions = Omit<HealthCheckOptions, 'http'>;
+
 export type ForgettableSecret = Exclude<SecretName, 'backendRefreshToken'>;
 
 export class Accounts {
@@ -176,15 +179,11 @@ export class Accounts {
     return this.secretsStatus();
   }
 
-  checkBackend(url?: string, options: { onWaking?: () => void; signal?: AbortSignal } = {}): Promise<BackendCheck> {
-    return checkBackendHealth(url ?? this.deps.settings.get().backendUrl, {
-      http: this.deps.http,
-      ...(options.onWaking ? { onWaking: options.onWaking } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+  checkBackend(url?: string, options: HealthOptions = {}): Promise<BackendCheck> {
+    return checkBackendHealth(url ?? this.deps.settings.get().backendUrl, { ...options, http: this.deps.http });
   }
 
-  async setBackendUrl(url: string, options: { onWaking?: () => void } = {}): Promise<Settings> {
+  async setBackendUrl(url: string, options: HealthOptions = {}): Promise<Settings> {
     const base = assertSafeBackendUrl(url);
     const check = await this.checkBackend(base, options);
     if (check.health !== 'ok') {

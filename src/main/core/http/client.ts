@@ -127,6 +127,7 @@ export class HttpClient {
   /** The redactor every request registers its secrets with; clients add secrets sent in bodies. */
   readonly redactor: Redactor;
   private readonly dispatcher: Dispatcher;
+  private closing: Promise<void> | null = null;
   private readonly logger: Logger;
   private readonly timeouts: Timeouts;
   private readonly retryPolicy: RetryPolicy;
@@ -205,8 +206,10 @@ export class HttpClient {
     }
   }
 
+  /** Closes the pool (idempotent). */
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    if (this.closing === null) this.closing = this.dispatcher.close();
+    await this.closing;
   }
 
   private prepareHeaders(req: HttpRequest<unknown>): Record<string, string> {
