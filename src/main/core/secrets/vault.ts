@@ -106,8 +106,9 @@ let keytarCache: KeychainBackend | Error | null = null;
 export function loadKeytar(): KeychainBackend {
   if (keytarCache === null) {
     try {
-      const require = createRequire(import.meta.url);
-      const mod = require('keytar') as KeychainBackend & { default?: KeychainBackend };
+      // A CommonJS bundle has its own `require`; under ESM (tests, tsx) one is made from this module's URL.
+      const load: NodeJS.Require = typeof require === 'function' ? require : createRequire(import.meta.url);
+      const mod = load('keytar') as KeychainBackend & { default?: KeychainBackend };
       keytarCache = typeof mod.getPassword === 'function' ? mod : (mod.default ?? mod);
     } catch (error) {
       keytarCache = error instanceof Error ? error : new Error(String(error));
