@@ -71,6 +71,13 @@ export interface TranscriptValue {
 /** A source's raw JSON; `text` may be produced lazily (stringified or decompressed only when needed). */
 export interface RawJson {
   readonly text: string;
+  /** The same JSON as UTF-8 bytes, when the caller had them (stored as is, without serializing again). */
+  readonly bytes?: Uint8Array;
+  /**
+   * The assistant's system prompt inside it, when there is one: the cache compresses calls of the same assistant
+   * against it (it is a few KB repeated in every call). Not part of the value: two raws compare by `text` alone.
+   */
+  readonly prompt?: string | null;
 }
 
 export interface CallObservation {

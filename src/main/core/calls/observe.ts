@@ -5,7 +5,8 @@
  * - `observeVapiCall(raw, seenAt)`: a Vapi `Call` (from `GET /call` or `GET /call/{id}`).
  * - `observeBackendSummary(raw, seenAt)`: an item of the backend's `GET /api/v1/calls`.
  * - `observeBackendDetail(raw, seenAt)`: the backend's `GET /api/v1/calls/{id}`.
- * Each returns null when the object has no usable id. `seenAt` is when the app received it (ms since the epoch).
+ * Each returns null when the object has no usable id. `seenAt` is when the app received it (ms since the epoch);
+ * `{ json }` may carry the object's bytes as received (see calls/json-array.ts), to store them without re-serializing.
  * - `sanitizeRaw(value)`: the raw JSON with secret-looking values replaced (the cache holds no secret).
  *
  * What normalising means (see the contracts): junk values (`"Unknown"`, `"None"`, empty) become null; times become
@@ -96,7 +97,11 @@ function conversation(turns: Turn[]): Turn[] {
   let start = 0;
   while (start < turns.length && turns[start]?.role === 'system' && turns[start]?.label === 'system') start++;
   const kept = start === 0 ? turns : turns.slice(start);
-  for (const turn of kept) if (MARKER_RE.test(turn.text)) turn.text = turn.text.replace(MARKERS_RE, '\uFFFD');
+  for (const turn of kept) {
+    if (MARKER_RE.test(turn.text)) turn.text = turn.text.replace(MARKERS_RE, '\uFFFD');
+    // The cache keeps offsets in whole milliseconds: round here, so what is stored compares equal to what comes next.
+    if (turn.offsetSeconds !== null) turn.offsetSeconds = Math.round(turn.offsetSeconds * 1000) / 1000;
+  }
   return kept;
 }
 
@@ -184,13 +189,33 @@ export function sanitizeRaw(value: unknown, inHeaders = false): unknown {
   return copy ?? value;
 }
 
-function lazyRaw(raw: unknown): RawJson {
+function lazyRaw(raw: unknown, prompt: string | null, json: Uint8Array | undefined): RawJson {
+  const clean = sanitizeRaw(raw);
+  // The caller's bytes are only good as they are when there was nothing to strip from them.
+  const bytes = json !== undefined && clean === raw ? json : undefined;
   let textValue: string | undefined;
   return {
     get text() {
-      return (textValue ??= JSON.stringify(sanitizeRaw(raw)));
+      return (textValue ??=
+        bytes !== undefined
+          ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')
+          : JSON.stringify(clean));
     },
+    ...(bytes === undefined ? {} : { bytes }),
+    prompt,
   };
+}
+
+/** The system prompt Vapi puts first in `artifact.messages` (and `messagesOpenAIFormatted`). */
+function promptOf(call: Json | null): string | null {
+  for (const [list, key] of [
+    [at(call, 'artifact', 'messages'), 'message'],
+    [at(call, 'artifact', 'messagesOpenAIFormatted'), 'content'],
+  ] as const) {
+    const first = Array.isArray(list) ? obj(list[0]) : null;
+    if (first?.role === 'system' && typeof first[key] === 'string' && first[key] !== '') return first[key];
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -203,13 +228,23 @@ function observation(
   fields: CallFields,
   transcript: TranscriptValue,
   raw: unknown,
+  prompt: string | null,
+  options: ObserveOptions,
 ): CallObservation | null {
-  const callId = text(id);
+  const callId = word(id);
   if (callId === null || callId.length > 128) return null;
-  return { id: callId, source, seenAt, version, fields, transcript, raw: lazyRaw(raw) };
+  return { id: callId, source, seenAt, version, fields, transcript, raw: lazyRaw(raw, prompt, options.json) };
 }
 
-export function observeVapiCall(raw: unknown, seenAt: number): CallObservation | null {
+export interface ObserveOptions {
+  /**
+   * The object's JSON exactly as received, as UTF-8 (e.g. a slice from `splitJsonArray`): stored as the raw JSON
+   * without serializing the object again, unless it holds something secret that must be stripped.
+   */
+  json?: Uint8Array;
+}
+
+export function observeVapiCall(raw: unknown, seenAt: number, options: ObserveOptions = {}): CallObservation | null {
   const call = obj(raw);
   if (call === null) return null;
   const startedAt = time(call.startedAt);
@@ -233,7 +268,17 @@ export function observeVapiCall(raw: unknown, seenAt: number): CallObservation |
     recordingUrl: vapiRecording(call),
   };
   const version = updated !== null ? Date.parse(updated) : seenAt;
-  return observation(call.id, 'vapi', seenAt, version, fields, transcriptOf('full', turns), raw);
+  return observation(
+    call.id,
+    'vapi',
+    seenAt,
+    version,
+    fields,
+    transcriptOf('full', turns),
+    raw,
+    promptOf(call),
+    options,
+  );
 }
 
 /** Where the backend's metadata may hold the Vapi payload it was given (first found wins). */
@@ -282,7 +327,11 @@ function backendFields(call: Json, payloads: Json[]): CallFields {
   };
 }
 
-export function observeBackendSummary(raw: unknown, seenAt: number): CallObservation | null {
+export function observeBackendSummary(
+  raw: unknown,
+  seenAt: number,
+  options: ObserveOptions = {},
+): CallObservation | null {
   const call = obj(raw);
   if (call === null) return null;
   const fields = backendFields(call, []);
@@ -291,10 +340,14 @@ export function observeBackendSummary(raw: unknown, seenAt: number): CallObserva
   if (preview === null || preview.trim() === '') transcript = missingTranscript(fields.startedAt, seenAt);
   else if (isNoTranscriptMarker(preview)) transcript = NO_TRANSCRIPT;
   else transcript = transcriptOf('preview', conversation(parseTranscriptText(preview)));
-  return observation(call.id, 'backend-summary', seenAt, seenAt, fields, transcript, raw);
+  return observation(call.id, 'backend-summary', seenAt, seenAt, fields, transcript, raw, null, options);
 }
 
-export function observeBackendDetail(raw: unknown, seenAt: number): CallObservation | null {
+export function observeBackendDetail(
+  raw: unknown,
+  seenAt: number,
+  options: ObserveOptions = {},
+): CallObservation | null {
   const call = obj(raw);
   if (call === null) return null;
   const metadata = obj(call.metadata);
@@ -324,5 +377,6 @@ export function observeBackendDetail(raw: unknown, seenAt: number): CallObservat
       : noneSaid
         ? NO_TRANSCRIPT
         : missingTranscript(fields.startedAt, seenAt);
-  return observation(call.id, 'backend-detail', seenAt, seenAt, fields, transcript, raw);
+  const prompt = payloads.map(promptOf).find((p) => p !== null) ?? null;
+  return observation(call.id, 'backend-detail', seenAt, seenAt, fields, transcript, raw, prompt, options);
 }
