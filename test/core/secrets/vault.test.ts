@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -194,7 +194,19 @@ function cleanEnv(): NodeJS.ProcessEnv {
   ])
     delete env[key];
   env['XDG_DATA_HOME'] = mkdtempSync(join(scratch, 'data-'));
+  env['XDG_CONFIG_HOME'] = mkdtempSync(join(scratch, 'config-'));
   return env;
+}
+
+/** Every file under `dir` whose bytes contain `value`. */
+function filesContaining(dir: string, value: string): string[] {
+  const hits: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    if (readFileSync(path).includes(value)) hits.push(path);
+  }
+  return hits;
 }
 
 function runChild(command: string[], env: NodeJS.ProcessEnv): ChildOutcome {
@@ -211,12 +223,16 @@ const node = [process.execPath, '--import', 'tsx', CHILD];
 
 describe.runIf(process.platform === 'linux')('keychain unavailable (real keytar, child process)', () => {
   it('without a D-Bus session: problem no-dbus, no plaintext anywhere', () => {
-    const out = runChild([...node, `svc-${randomUUID()}`, 'set', 'must-not-be-stored-anywhere'], cleanEnv());
+    const env = cleanEnv();
+    const out = runChild([...node, `svc-${randomUUID()}`, 'set', 'must-not-be-stored-anywhere'], env);
     expect(out.ok).toBe(false);
     expect(out.error?.code).toBe('keychain-unavailable');
     expect(out.problem).toBe('no-dbus');
     expect(out.error?.detail).toContain('Cannot autolaunch D-Bus without X11 $DISPLAY');
     expect(JSON.stringify(out)).not.toContain('must-not-be-stored-anywhere');
+    // No plaintext fallback: nothing was written where a fallback would write.
+    expect(filesContaining(env['XDG_DATA_HOME']!, 'must-not-be-stored-anywhere')).toEqual([]);
+    expect(filesContaining(env['XDG_CONFIG_HOME']!, 'must-not-be-stored-anywhere')).toEqual([]);
     const status = runChild([...node, `svc-${randomUUID()}`, 'status'], cleanEnv());
     expect(status.result).toMatchObject({ keychain: { available: false, problem: 'no-dbus' } });
   });
