@@ -24,15 +24,32 @@ export function mix32(x: number): number {
   return h >>> 0;
 }
 
+const stringHashes = new Map<string, number>();
+
+/** hashString with a small memo for the short constant labels used everywhere. */
+function hashLabel(text: string): number {
+  if (text.length > 40) return hashString(text);
+  let h = stringHashes.get(text);
+  if (h === undefined) {
+    h = hashString(text);
+    if (stringHashes.size > 50_000) stringHashes.clear();
+    stringHashes.set(text, h);
+  }
+  return h;
+}
+
 /** Combines numbers and strings into one 32-bit seed. */
 export function seedOf(...parts: (number | string)[]): number {
   let h = 0x9e3779b9;
   for (const part of parts) {
-    const v = typeof part === 'number' ? mix32(part ^ Math.floor(part / 0x100000000)) : hashString(part);
+    const v = typeof part === 'number' ? mix32(part ^ Math.floor(part / 0x100000000)) : hashLabel(part);
     h = mix32(h ^ v) + 0x6d2b79f5;
   }
   return mix32(h);
 }
+
+/** Weight tables are constants: sum them once. (Do not mutate a weights object after using it.) */
+const weightCache = new WeakMap<object, { entries: [string, number][]; total: number }>();
 
 export class Rng {
   private state: number;
@@ -79,9 +96,14 @@ export class Rng {
 
   /** Picks a key of `weights` with probability proportional to its weight. */
   weighted<K extends string>(weights: Readonly<Record<K, number>>): K {
-    const entries = Object.entries(weights) as [K, number][];
-    const total = entries.reduce((sum, [, w]) => sum + w, 0);
-    let r = this.next() * total;
+    let cached = weightCache.get(weights);
+    if (!cached) {
+      const list = Object.entries(weights) as [string, number][];
+      cached = { entries: list, total: list.reduce((sum, [, w]) => sum + w, 0) };
+      weightCache.set(weights, cached);
+    }
+    const entries = cached.entries as [K, number][];
+    let r = this.next() * cached.total;
     for (const [key, w] of entries) {
       r -= w;
       if (r < 0) return key;

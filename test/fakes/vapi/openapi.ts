@@ -12,6 +12,7 @@
  * - any other `oneOf` becomes `anyOf`: the document's unions are not exclusive (a `{role:"user", ...}` artifact
  *   message matches both `UserMessage` and `BotMessage`), so strict `oneOf` would reject real Vapi payloads;
  * - `type: "object"` next to a string `enum` (e.g. `BackoffPlan.type: ["fixed","exponential"]`) loses the `type`,
+ *   an `enum` on an array (`serverMessages`, 33 places; the items carry the same enum) is dropped,
  *   and `BackoffPlan.excludedStatusCodes` items accept numbers: the document is wrong there and Vapi accepts the
  *   documented `{type: "fixed", excludedStatusCodes: [400]}`;
  * - annotation keywords (`description`, `example`, ...) are dropped to keep compilation fast.
@@ -150,6 +151,8 @@ function normalizeSchema(schema: Schema, raw: Record<string, Schema>): Schema {
     }
   }
   if (out.type === 'object' && Array.isArray(out.enum)) delete out.type;
+  // `serverMessages: {type: array, enum: [...], items: {enum: [...]}}`: the enum belongs to the items.
+  if (out.type === 'array' && Array.isArray(out.enum)) delete out.enum;
   if (schema.nullable === true) {
     if (typeof out.type === 'string') {
       out.type = [out.type, 'null'];
@@ -250,6 +253,8 @@ export function validateResponse(method: string, pathTemplate: string, status: n
 export interface RequestCheck {
   /** The body with nulls of optional properties removed (class-validator's @IsOptional treats null as absent). */
   body: Record<string, unknown>;
+  /** Top-level optional properties sent as null: a PATCH clears them. */
+  cleared: string[];
   /** class-validator style messages, e.g. "property serverUrl should not exist", "server.property secret should not exist". */
   messages: string[];
 }
@@ -262,16 +267,18 @@ export interface RequestCheck {
 export function checkRequestBody(method: string, pathTemplate: string, body: unknown): RequestCheck {
   const rootSchema = operationSchema(method, pathTemplate, 'request');
   if (!rootSchema) throw new Error(`no request schema for ${method} ${pathTemplate}`);
-  if (!isObject(body)) return { body: {}, messages: ['request body must be a JSON object'] };
+  if (!isObject(body)) return { body: {}, cleared: [], messages: ['request body must be a JSON object'] };
   const copy = structuredClone(body);
   const schemas = normalizedSchemas();
   const normalizedRoot = normalizeSchema(rootSchema, openApiDocument().components.schemas);
   const messages: string[] = [];
+  const before = new Set(Object.keys(copy).filter((k) => copy[k] === null));
   whitelist(normalizedRoot, copy, '', messages, schemas);
-  if (messages.length > 0) return { body: copy, messages };
+  const cleared = [...before].filter((k) => !(k in copy));
+  if (messages.length > 0) return { body: copy, cleared, messages };
   const validate = operationValidator(method, pathTemplate, 'request');
   if (!validate(copy)) messages.push(...toMessages(validate.errors ?? []));
-  return { body: copy, messages };
+  return { body: copy, cleared, messages };
 }
 
 interface Shape {

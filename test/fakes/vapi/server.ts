@@ -153,6 +153,28 @@ interface Org extends VapiOrgInfo {
   urls: ResolvedUrls;
 }
 
+/** createdAt ≤ updatedAt ≤ createdAt + this, for generated calls: lets updatedAt filters narrow the index range. */
+const GeneratedCallsLag = 3 * 60 * 60 * 1000;
+
+const OPEN_BRACKET = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE_BRACKET = Buffer.from(']');
+
+interface CallQuery {
+  limit: number;
+  created: { gt?: number; ge?: number; lt?: number; le?: number };
+  updated: { gt?: number; ge?: number; lt?: number; le?: number };
+  id: string | null;
+  assistantId: string | null;
+  phoneNumberId: string | null;
+}
+
+/** The same question asked with differently formatted parameters gets the same key. */
+function callQueryKey(org: { id: string; placed: unknown[] }, q: CallQuery): string {
+  const w = (x: CallQuery['created']): string => `${x.gt ?? ''},${x.ge ?? ''},${x.lt ?? ''},${x.le ?? ''}`;
+  return `${org.id}|${org.placed.length}|${q.limit}|${w(q.created)}|${w(q.updated)}|${q.id ?? ''}|${q.assistantId ?? ''}|${q.phoneNumberId ?? ''}`;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LIST_FILTERS = [
   'createdAtGt',
@@ -194,7 +216,21 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
   let timeScale = options.deliveryTimeScale ?? 1;
   let selfUrl = '';
   let closed = false;
-  const pageCache = new Map<string, string>();
+  /** Serialized `GET /call` pages by semantic query (Buffers: off the JS heap), bounded by bytes. */
+  const pageCache = new Map<string, Buffer>();
+  let pageCacheBytes = 0;
+  const PAGE_CACHE_MAX_BYTES = 64 * 1024 * 1024;
+  const prefetching = new Set<string>();
+  const cachePage = (key: string, page: Buffer): void => {
+    if (pageCache.has(key)) return;
+    pageCache.set(key, page);
+    pageCacheBytes += page.length;
+    while (pageCacheBytes > PAGE_CACHE_MAX_BYTES && pageCache.size > 1) {
+      const oldest = pageCache.keys().next().value as string;
+      pageCacheBytes -= pageCache.get(oldest)!.length;
+      pageCache.delete(oldest);
+    }
+  };
 
   const iso = (ms: number): string => new Date(ms).toISOString();
   const newCreatedAt = (org: Org): number => {
@@ -276,7 +312,7 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
     method: string,
     template: string,
     req: FakeRequest,
-  ): { ok: true; body: JsonObject } | { ok: false; response: FakeResponse } => {
+  ): { ok: true; body: JsonObject; cleared: string[] } | { ok: false; response: FakeResponse } => {
     const parsed = parseBody(req);
     if (!parsed.ok) return parsed;
     const check = checkRequestBody(method, template, parsed.value);
@@ -286,7 +322,7 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
       if (bad) messages.push(bad);
     }
     if (messages.length > 0) return { ok: false, response: nestError(400, messages) };
-    return { ok: true, body: check.body };
+    return { ok: true, body: check.body, cleared: check.cleared };
   };
 
   /** Top-level merge; nested objects and arrays are replaced whole; null removes the field. */
@@ -375,13 +411,12 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
       return handler(org, req);
     };
   const withId =
-    (what: string, handler: (org: Org, id: string, req: FakeRequest) => FakeResponse | Promise<FakeResponse>) =>
+    (handler: (org: Org, id: string, req: FakeRequest) => FakeResponse | Promise<FakeResponse>) =>
     (req: FakeRequest): FakeResponse | Promise<FakeResponse> => {
       const org = authOrg(req);
       if (!org) return unauthorized();
       const id = req.params.id!;
       if (!UUID.test(id)) return nestError(400, 'Validation failed (uuid is expected)');
-      void what;
       return handler(org, id, req);
     };
 
@@ -418,7 +453,7 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
   api.add(
     'GET',
     '/assistant/:id',
-    withId('assistant', (org, id) => {
+    withId((org, id) => {
       const a = org.assistants.get(id);
       return a ? { status: 200, json: a } : nestError(404, 'Assistant not found');
     }),
@@ -427,12 +462,13 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
   api.add(
     'PATCH',
     '/assistant/:id',
-    withId('assistant', (org, id, req) => {
+    withId((org, id, req) => {
       const a = org.assistants.get(id);
       if (!a) return nestError(404, 'Assistant not found');
       const v = validate('PATCH', '/assistant/{id}', req);
       if (!v.ok) return v.response;
       applyPatch(a, v.body);
+      for (const k of v.cleared) delete a[k];
       a.updatedAt = iso(Math.max(clock.now(), Date.parse(String(a.updatedAt)) + 1));
       return { status: 200, json: a };
     }),
@@ -441,7 +477,7 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
   api.add(
     'DELETE',
     '/assistant/:id',
-    withId('assistant', (org, id) => {
+    withId((org, id) => {
       const a = org.assistants.get(id);
       if (!a) return nestError(404, 'Assistant not found');
       if (org.pinned.has(id)) {
@@ -519,7 +555,7 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
   api.add(
     'GET',
     '/phone-number/:id',
-    withId('phone number', (org, id) => {
+    withId((org, id) => {
       const p = org.phones.get(id);
       return p ? { status: 200, json: phoneJson(p) } : nestError(404, 'Phone number not found');
     }),
@@ -528,7 +564,7 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
   api.add(
     'PATCH',
     '/phone-number/:id',
-    withId('phone number', (org, id, req) => {
+    withId((org, id, req) => {
       const p = org.phones.get(id);
       if (!p) return nestError(404, 'Phone number not found');
       const v = validate('PATCH', '/phone-number/{id}', req);
@@ -545,6 +581,7 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
         delete patch[k];
       }
       applyPatch(p.object, patch);
+      for (const k of v.cleared) delete p.object[k];
       p.object.updatedAt = iso(Math.max(clock.now(), Date.parse(String(p.object.updatedAt)) + 1));
       return { status: 200, json: phoneJson(p) };
     }),
@@ -553,7 +590,7 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
   api.add(
     'DELETE',
     '/phone-number/:id',
-    withId('phone number', (org, id) => {
+    withId((org, id) => {
       const p = org.phones.get(id);
       if (!p) return nestError(404, 'Phone number not found');
       org.phones.delete(id);
@@ -567,20 +604,52 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
     withOrg((org, req) => {
       const q = parseListQuery(req, ['id', 'assistantId', 'phoneNumberId', 'limit', ...LIST_FILTERS]);
       if (!q.ok) return q.response;
-      const cacheKey = `${org.id}|${org.placed.length}|${req.query.toString()}`;
-      const cached = pageCache.get(cacheKey);
-      if (cached !== undefined) return { status: 200, rawJson: cached };
-      const rawJson = listCalls(org, req.query, q.limit, q.created, q.updated);
-      if (pageCache.size >= 32) pageCache.delete(pageCache.keys().next().value as string);
-      pageCache.set(cacheKey, rawJson);
-      return { status: 200, rawJson };
+      const query: CallQuery = {
+        limit: q.limit,
+        created: q.created,
+        updated: q.updated,
+        id: req.query.get('id'),
+        assistantId: req.query.get('assistantId'),
+        phoneNumberId: req.query.get('phoneNumberId'),
+      };
+      const key = callQueryKey(org, query);
+      let page = pageCache.get(key);
+      let last: number | null = null;
+      if (!page) {
+        const built = listCalls(org, query);
+        page = built.bytes;
+        last = built.count === query.limit ? built.lastCreatedAt : null;
+        cachePage(key, page);
+      }
+      if (last !== null && org.generated) prefetchNext(org, query, last);
+      return { status: 200, bytes: page, contentType: 'application/json; charset=utf-8' };
     }),
   );
+
+  /**
+   * While the client digests a full page, build the page its `createdAtLt` cursor will ask for next, so a sync that
+   * pages through 100,000 generated calls finds each page ready.
+   */
+  function prefetchNext(org: Org, query: CallQuery, lastCreatedAt: number): void {
+    const next: CallQuery = {
+      ...query,
+      created: { ...query.created, lt: Math.min(query.created.lt ?? Infinity, lastCreatedAt) },
+    };
+    const key = callQueryKey(org, next);
+    if (pageCache.has(key) || prefetching.has(key)) return;
+    prefetching.add(key);
+    setImmediate(() => {
+      prefetching.delete(key);
+      if (closed || pageCache.has(key)) return;
+      const built = listCalls(org, next);
+      cachePage(key, built.bytes);
+    });
+  }
 
   api.add(
     'GET',
     '/call/:id',
-    withId('call', (org, id) => {
+    withId((org, id) => {
       const call = findCall(org, id);
       return call ? { status: 200, json: call } : nestError(404, 'Call not found');
     }),
@@ -592,12 +661,14 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
     contentType: 'audio/wav',
   }));
 
-  /** Newest-first page of the org's calls, generated ones built on the fly. Returns serialized JSON. */
-  function listCalls(org: Org, query: URLSearchParams, limit: number, created: Window, updated: Window): string {
-    const idFilter = query.get('id');
-    const assistantFilter = query.get('assistantId');
-    const phoneFilter = query.get('phoneNumberId');
-    const parts: { createdAt: number; json: string }[] = [];
+  /** Newest-first page of the org's calls, generated ones built on the fly, serialized call by call. */
+  function listCalls(org: Org, query: CallQuery): { bytes: Buffer; count: number; lastCreatedAt: number } {
+    const { limit, created, updated } = query;
+    const idFilter = query.id;
+    const assistantFilter = query.assistantId;
+    const phoneFilter = query.phoneNumberId;
+    const parts: Buffer[] = [];
+    let lastCreatedAt = 0;
     const placedMatches = org.placed.filter(
       (c) =>
         (idFilter === null || c.id === idFilter) &&
@@ -611,8 +682,11 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
     let i = -1;
     let lo = 0;
     if (gen) {
+      const lag = GeneratedCallsLag;
+      const updatedFloor = Math.max(updated.gt ?? -Infinity, updated.ge ?? -Infinity) - lag;
       const range = gen.indexRange({
         ...created,
+        ...(Number.isFinite(updatedFloor) ? { ge: Math.max(created.ge ?? -Infinity, updatedFloor) } : {}),
         ...(updated.lt !== undefined ? { lt: Math.min(created.lt ?? Infinity, updated.lt) } : {}),
         ...(updated.le !== undefined ? { le: Math.min(created.le ?? Infinity, updated.le) } : {}),
       });
@@ -649,14 +723,22 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
       const genAt = gen && i >= lo ? gen.createdAt(i) : -Infinity;
       if (placedCall === null && genAt === -Infinity) break;
       if (placedAt >= genAt && placedCall) {
-        parts.push({ createdAt: placedAt, json: JSON.stringify(placedCall) });
+        parts.push(Buffer.from(JSON.stringify(placedCall), 'utf8'));
+        lastCreatedAt = placedAt;
         p--;
       } else if (gen) {
-        parts.push({ createdAt: genAt, json: JSON.stringify(gen.build(i, org.urls)) });
+        parts.push(Buffer.from(gen.buildJson(i, org.urls), 'utf8'));
+        lastCreatedAt = genAt;
         i--;
       }
     }
-    return `[${parts.map((x) => x.json).join(',')}]`;
+    const pieces: Buffer[] = [OPEN_BRACKET];
+    parts.forEach((b, k) => {
+      if (k) pieces.push(COMMA);
+      pieces.push(b);
+    });
+    pieces.push(CLOSE_BRACKET);
+    return { bytes: Buffer.concat(pieces), count: parts.length, lastCreatedAt };
   }
 
   // ---- placing calls ------------------------------------------------------------------------------------------
@@ -925,11 +1007,9 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
       if (reason === 'not-found' || reason === 'method-not-allowed') {
         return nestError(404, `Cannot ${req.method} ${req.path}`);
       }
-      if (status === 429) return nestError(429, 'Rate limit exceeded');
-      return nestError(
-        status,
-        status === 500 ? 'Internal server error' : (nestError(status, '').json as { error: string }).error,
-      );
+      const messages: Record<number, string> = { 429: 'Rate limit exceeded', 500: 'Internal server error' };
+      const fallback = (nestError(status, '').json as { error: string }).error;
+      return nestError(status, messages[status] ?? fallback);
     },
   });
   selfUrl = server.url;

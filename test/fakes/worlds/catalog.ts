@@ -267,6 +267,7 @@ export function scaleSpec(options: ScaleOptions = {}): WorldSpec {
           tenant: 'demo',
           backendRowsLimit: 400,
           twilioStatusRows: 4,
+          legacyOlderThanDays: 100,
         },
       },
     ],

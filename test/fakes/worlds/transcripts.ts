@@ -156,8 +156,21 @@ class Dialogue {
   }
 }
 
+const compiled = new Map<string, string[]>();
+
+/** Fills `{slot}` placeholders. Templates are split once (even indexes literal, odd indexes slot names). */
 function fill(template: string, slots: Slots): string {
-  return template.replace(/\{(\w+)\}/g, (_, key: string) => slots[key] ?? `{${key}}`);
+  let parts = compiled.get(template);
+  if (parts === undefined) {
+    parts = template.split(/\{(\w+)\}/);
+    compiled.set(template, parts);
+  }
+  let out = parts[0]!;
+  for (let i = 1; i < parts.length; i += 2) {
+    const key = parts[i]!;
+    out += (slots[key] ?? `{${key}}`) + parts[i + 1]!;
+  }
+  return out;
 }
 
 function capitalize(s: string): string {
@@ -665,10 +678,23 @@ const EN = {
 
 type Bank = typeof FR;
 
+const dayNames = new Map<string, string>();
+
+/** "mardi 14 mars" / "Tuesday 14 March" for a day (memoized: Intl formatting is slow). */
+function dayName(ms: number, lang: Language): string {
+  const key = `${lang}${Math.floor((ms + 3_600_000) / 86_400_000)}`;
+  let name = dayNames.get(key);
+  if (name === undefined) {
+    name = (lang === 'fr' ? FR_DAY : EN_DAY).format(new Date(ms));
+    if (dayNames.size > 20_000) dayNames.clear();
+    dayNames.set(key, name);
+  }
+  return name;
+}
+
 function slotTimes(rng: Rng, at: number, lang: Language): Slots {
   const dayOffset = rng.int(1, 9);
   const day2Offset = dayOffset + rng.int(1, 6);
-  const fmt = lang === 'fr' ? FR_DAY : EN_DAY;
   const hour = rng.int(8, 18);
   const minute = rng.pick([0, 15, 30, 45]);
   const hour2 = rng.int(8, 18);
@@ -677,12 +703,12 @@ function slotTimes(rng: Rng, at: number, lang: Language): Slots {
     lang === 'fr'
       ? `${h} h${m ? ' ' + String(m).padStart(2, '0') : ''}`
       : `${h > 12 ? h - 12 : h}${m ? ':' + String(m).padStart(2, '0') : ''} ${h >= 12 ? 'pm' : 'am'}`;
-  const day = fmt.format(new Date(at + dayOffset * 86_400_000));
-  const day2 = fmt.format(new Date(at + day2Offset * 86_400_000));
+  const day = dayName(at + dayOffset * 86_400_000, lang);
+  const day2 = dayName(at + day2Offset * 86_400_000, lang);
   const when = lang === 'fr' ? `le ${day} à ${time(hour, minute)}` : `on ${day} at ${time(hour, minute)}`;
   const when2 = lang === 'fr' ? `le ${day2} à ${time(hour2, minute2)}` : `on ${day2} at ${time(hour2, minute2)}`;
   return {
-    day: lang === 'fr' ? day : day,
+    day,
     day2,
     time: time(hour, minute),
     time2: time(hour2, minute2),
@@ -728,7 +754,18 @@ function dobFor(rng: Rng, lang: Language): string {
     : `${monthsEn[month - 1]} ${dayOfMonth}, ${year}`;
 }
 
+const asciiCache = new Map<string, string>();
+
 function ascii(s: string): string {
+  let out = asciiCache.get(s);
+  if (out === undefined) {
+    out = toAscii(s);
+    asciiCache.set(s, out);
+  }
+  return out;
+}
+
+function toAscii(s: string): string {
   return s
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')
@@ -737,6 +774,18 @@ function ascii(s: string): string {
     .replace(/ł/g, 'l')
     .replace(/[^A-Za-z]/g, '')
     .toLowerCase();
+}
+
+const spelledCache = new Map<string, string>();
+
+function spelledCached(name: string, lang: Language): string {
+  const key = `${lang}:${name}`;
+  let out = spelledCache.get(key);
+  if (out === undefined) {
+    out = spelled(name, lang);
+    spelledCache.set(key, out);
+  }
+  return out;
 }
 
 /** Builds one conversation. Deterministic for a given rng state and options. */
@@ -764,7 +813,7 @@ export function generateConversation(rng: Rng, options: ConversationOptions): Co
     full: caller.full,
     firstAscii: ascii(caller.first),
     lastAscii: ascii(caller.last),
-    spelled: spelled(caller.last, lang),
+    spelled: spelledCached(caller.last, lang),
     phone: spokenPhone(caller.phone, lang),
     dob: dobFor(rng, lang),
     reason: rng.pick(REASONS[lang]),
@@ -835,7 +884,7 @@ export function generateConversation(rng: Rng, options: ConversationOptions): Co
         Object.assign(slots, slotTimes(rng, options.at, 'en'), {
           clinic: clinic.name.en,
           doctor: doctor.en,
-          spelled: spelled(caller.last, 'en'),
+          spelled: spelledCached(caller.last, 'en'),
           reason: rng.pick(REASONS.en),
           dob: dobFor(rng, 'en'),
         });
@@ -1017,62 +1066,77 @@ export function generateConversation(rng: Rng, options: ConversationOptions): Co
     firstMessage: direction === 'outbound' ? fill(rng.pick(B.outboundGreet), slots) : firstMessage,
     turns:
       scenario === 'dropped' || direction === 'outbound' ? d.turns : [{ role: 'bot', text: firstMessage }, ...d.turns],
-    summary: summarize(lang, scenario, named ? caller.full : null, slots, doctor),
+    summary: summarize(lang, scenario, named ? caller.full : null, slots),
     endedReason,
     successEvaluation: success ? 'true' : 'false',
     structuredData: data,
   };
 }
 
+const prompts = new Map<string, string>();
+
 function systemPromptFor(clinic: ClinicProfile, lang: Language): string {
+  const key = `${lang}:${clinic.name.fr}:${clinic.assistantName}`;
+  let prompt = prompts.get(key);
+  if (prompt === undefined) {
+    prompt = composeSystemPrompt(clinic, lang);
+    prompts.set(key, prompt);
+  }
+  return prompt;
+}
+
+function composeSystemPrompt(clinic: ClinicProfile, lang: Language): string {
   return lang === 'fr'
     ? `Tu es ${clinic.assistantName}, l’assistante téléphonique du ${clinic.name.fr}.\nRéponds en français, poliment et brièvement.\nTu prends les rendez-vous, les demandes d’ordonnance et les messages pour les médecins.\nEn cas d’urgence vitale, demande d’appeler le 15 ou le 112.`
     : `You are ${clinic.assistantName}, the phone assistant of ${clinic.name.en}.\nAnswer in the caller's language, politely and briefly.\nYou book appointments, take prescription requests and messages for the doctors.\nIn a life-threatening emergency, tell the caller to dial 15 or 112.`;
 }
 
-function summarize(lang: Language, scenario: Scenario, who: string | null, slots: Slots, doctor: Doctor): string {
-  const caller = who ?? (lang === 'fr' ? 'Un patient' : 'A caller');
-  const fr: Record<Scenario, string> = {
-    book: `${caller} a appelé pour prendre rendez-vous avec ${doctor[lang]}. Rendez-vous fixé ${slots.when}.`,
-    reschedule: `${caller} a déplacé son rendez-vous du ${slots.day} ; nouveau rendez-vous ${slots.when2}.`,
-    cancel: `${caller} a annulé son rendez-vous du ${slots.day}.`,
-    prescription: `${caller} demande le renouvellement de son ordonnance de ${slots.drug}. Demande transmise à ${doctor[lang]}.`,
-    hours: `${caller} a demandé les horaires d’ouverture du cabinet.`,
-    insurance: `${caller} s’est renseigné sur le remboursement et le tiers payant (${slots.insurer}).`,
-    results: `${caller} a demandé ses résultats d’analyse ; rappel prévu par ${doctor[lang]}.`,
-    emergency: `Appel d’urgence : l’appelant a été orienté vers le 15 / 112.`,
-    'wrong-number': `Erreur de numéro, aucune action.`,
-    message: `${caller} a laissé un message pour ${doctor[lang]} ; rappel au ${slots.phone}.`,
-    directions: `${caller} a demandé comment venir au cabinet.`,
-    billing: `${caller} signale un problème de facturation ; transmis au secrétariat.`,
-    vaccination: `${caller} a pris rendez-vous pour une vaccination ${slots.when}.`,
-    'hang-up': `L’appelant a raccroché sans formuler de demande.`,
-    silence: `Aucune réponse de l’appelant ; appel terminé pour silence.`,
-    voicemail: `Messagerie atteinte ; message de rappel laissé pour le rendez-vous du ${slots.day}.`,
-    dropped: `L’appel a échoué avant toute conversation.`,
-    long: `Long appel de ${caller} : plusieurs rendez-vous pour la famille, questions sur les horaires, l’ordonnance et l’accès au cabinet.`,
-  };
-  const en: Record<Scenario, string> = {
-    book: `${caller} called to book an appointment with ${doctor[lang]}. Booked ${slots.when}.`,
-    reschedule: `${caller} moved their appointment from ${slots.day}; new appointment ${slots.when2}.`,
-    cancel: `${caller} cancelled their appointment on ${slots.day}.`,
-    prescription: `${caller} requested a repeat prescription for ${slots.drug}; passed on to ${doctor[lang]}.`,
-    hours: `${caller} asked about the practice's opening hours.`,
-    insurance: `${caller} asked about insurance and reimbursement (${slots.insurer}).`,
-    results: `${caller} asked for lab results; ${doctor[lang]} will call back.`,
-    emergency: `Emergency call: the caller was told to dial 15 / 112.`,
-    'wrong-number': `Wrong number, no action needed.`,
-    message: `${caller} left a message for ${doctor[lang]}; call back on ${slots.phone}.`,
-    directions: `${caller} asked for directions to the practice.`,
-    billing: `${caller} reported a billing issue; passed on to the office.`,
-    vaccination: `${caller} booked a vaccination ${slots.when}.`,
-    'hang-up': `The caller hung up without a request.`,
-    silence: `No response from the caller; call ended on silence.`,
-    voicemail: `Reached voicemail; left a reminder for the appointment on ${slots.day}.`,
-    dropped: `The call failed before any conversation.`,
-    long: `Long call from ${caller}: several family appointments, questions about hours, a prescription and access to the practice.`,
-  };
-  return (lang === 'fr' ? fr : en)[scenario];
+const SUMMARIES: Record<Language, Record<Scenario, string>> = {
+  fr: {
+    book: '{caller} a appelé pour prendre rendez-vous avec {doctor}. Rendez-vous fixé {when}.',
+    reschedule: '{caller} a déplacé son rendez-vous du {day} ; nouveau rendez-vous {when2}.',
+    cancel: '{caller} a annulé son rendez-vous du {day}.',
+    prescription: '{caller} demande le renouvellement de son ordonnance de {drug}. Demande transmise à {doctor}.',
+    hours: '{caller} a demandé les horaires d’ouverture du cabinet.',
+    insurance: '{caller} s’est renseigné sur le remboursement et le tiers payant ({insurer}).',
+    results: '{caller} a demandé ses résultats d’analyse ; rappel prévu par {doctor}.',
+    emergency: 'Appel d’urgence : l’appelant a été orienté vers le 15 / 112.',
+    'wrong-number': 'Erreur de numéro, aucune action.',
+    message: '{caller} a laissé un message pour {doctor} ; rappel au {phone}.',
+    directions: '{caller} a demandé comment venir au cabinet.',
+    billing: '{caller} signale un problème de facturation ; transmis au secrétariat.',
+    vaccination: '{caller} a pris rendez-vous pour une vaccination {when}.',
+    'hang-up': 'L’appelant a raccroché sans formuler de demande.',
+    silence: 'Aucune réponse de l’appelant ; appel terminé pour silence.',
+    voicemail: 'Messagerie atteinte ; message de rappel laissé pour le rendez-vous du {day}.',
+    dropped: 'L’appel a échoué avant toute conversation.',
+    long: 'Long appel de {caller} : plusieurs rendez-vous pour la famille, questions sur les horaires, l’ordonnance et l’accès au cabinet.',
+  },
+  en: {
+    book: '{caller} called to book an appointment with {doctor}. Booked {when}.',
+    reschedule: '{caller} moved their appointment from {day}; new appointment {when2}.',
+    cancel: '{caller} cancelled their appointment on {day}.',
+    prescription: '{caller} requested a repeat prescription for {drug}; passed on to {doctor}.',
+    hours: "{caller} asked about the practice's opening hours.",
+    insurance: '{caller} asked about insurance and reimbursement ({insurer}).',
+    results: '{caller} asked for lab results; {doctor} will call back.',
+    emergency: 'Emergency call: the caller was told to dial 15 / 112.',
+    'wrong-number': 'Wrong number, no action needed.',
+    message: '{caller} left a message for {doctor}; call back on {phone}.',
+    directions: '{caller} asked for directions to the practice.',
+    billing: '{caller} reported a billing issue; passed on to the office.',
+    vaccination: '{caller} booked a vaccination {when}.',
+    'hang-up': 'The caller hung up without a request.',
+    silence: 'No response from the caller; call ended on silence.',
+    voicemail: 'Reached voicemail; left a reminder for the appointment on {day}.',
+    dropped: 'The call failed before any conversation.',
+    long: 'Long call from {caller}: several family appointments, questions about hours, a prescription and access to the practice.',
+  },
+};
+
+function summarize(lang: Language, scenario: Scenario, who: string | null, slots: Slots): string {
+  slots.caller = who ?? (lang === 'fr' ? 'Un patient' : 'A caller');
+  return fill(SUMMARIES[lang][scenario], slots);
 }
 
 /** Convenience for tests and the control API: a conversation from a seed alone. */
