@@ -315,6 +315,11 @@ export function buildWorld(spec: WorldSpec, options: BuildOptions = {}): World {
           if (c.junk !== false) addJunk(row, plan.seed, call);
           backendCalls.push(row);
         }
+        if (c.junk !== false)
+          ensureEveryJunkValue(
+            backendCalls.filter((r) => r.userId === tenantId),
+            seed,
+          );
         const account = twilioAccounts[0];
         for (let k = 0; k < (c.twilioStatusRows ?? 0); k++) {
           backendCalls.push(twilioStatusRow(seed, o.key, k, tenantId, anchor, c.days, account));
@@ -408,6 +413,26 @@ function addJunk(row: BackendCallRow, seed: number, call: JsonObject): void {
     row.status = 'in-progress';
     row.endedAt = null;
     row.durationSeconds = null;
+  }
+}
+
+/** Small worlds might miss a rare junk value by chance: make sure each one appears at least once. */
+function ensureEveryJunkValue(rows: BackendCallRow[], seed: number): void {
+  if (rows.length < 20) return;
+  const rng = Rng.of('ensure-junk', seed);
+  const pick = (): BackendCallRow => rows[rng.int(0, rows.length - 1)]!;
+  for (const value of ['Unknown', '', null] as const) {
+    if (!rows.some((r) => r.customerNumber === value)) pick().customerNumber = value;
+  }
+  for (const value of ['unknown', '', 'None']) {
+    if (!rows.some((r) => r.assistantId === value)) pick().assistantId = value;
+  }
+  if (!rows.some((r) => r.durationSeconds === null)) pick().durationSeconds = null;
+  if (!rows.some((r) => r.startedAt === null)) pick().startedAt = null;
+  if (!rows.some((r) => r.recordingUrl !== null)) {
+    const r = pick();
+    const meta = r.metadata as JsonObject;
+    r.recordingUrl = typeof meta.recording_url === 'string' ? meta.recording_url : null;
   }
 }
 
