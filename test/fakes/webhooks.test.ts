@@ -289,3 +289,31 @@ describe('clinic world: what reaches the backend fake', () => {
     fakes.backend.control.setSwitches({ fixedWebhookReceiver: false });
   });
 });
+
+describe('closing the Vapi fake', () => {
+  it('abandons deliveries to a receiver that never answers', async () => {
+    const fakes = await startFakes({ world: 'empty', clock: createFakeClock({ ticking: false }) });
+    const receiver = await startReceiver();
+    receiver.answer.delayMs = 60_000;
+    try {
+      const org = fakes.vapi.control.addOrg({ name: 'Slow' });
+      const created = await http<Obj>(`${fakes.vapi.url}/assistant`, {
+        method: 'POST',
+        headers: bearer(org.privateKey),
+        body: { server: { url: receiver.url, timeoutSeconds: 300 } },
+      });
+      const placed = await fakes.vapi.control.placeCall({
+        assistantId: String(created.body.id),
+        waitForDeliveries: false,
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      const started = performance.now();
+      await fakes.close();
+      expect(performance.now() - started).toBeLessThan(1000);
+      const attempts = await placed.done;
+      expect(attempts[0]?.error).toMatch(/aborted/);
+    } finally {
+      await receiver.close();
+    }
+  });
+});

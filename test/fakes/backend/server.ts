@@ -187,6 +187,7 @@ export async function startBackendFake(options: BackendFakeOptions = {}): Promis
   const breaker = { failures: 0, openUntil: null as number | null };
   const timers = new Set<NodeJS.Timeout>();
   let insertCounter = 0;
+  const closing = new AbortController();
 
   const sleep = (ms: number): Promise<void> =>
     new Promise((resolve) => {
@@ -509,7 +510,13 @@ export async function startBackendFake(options: BackendFakeOptions = {}): Promis
       }
       const req = httpRequest(
         target,
-        { method: 'GET', headers: { authorization: `Bearer ${key}` }, agent: false, timeout: 15_000 },
+        {
+          method: 'GET',
+          headers: { authorization: `Bearer ${key}` },
+          agent: false,
+          timeout: 15_000,
+          signal: closing.signal,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -1021,6 +1028,7 @@ export async function startBackendFake(options: BackendFakeOptions = {}): Promis
     requests: server.requests,
     clearRequests: server.clearRequests,
     close: async () => {
+      closing.abort();
       for (const t of timers) clearTimeout(t);
       timers.clear();
       await server.close();

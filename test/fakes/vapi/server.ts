@@ -216,6 +216,7 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
   let timeScale = options.deliveryTimeScale ?? 1;
   let selfUrl = '';
   let closed = false;
+  const closing = new AbortController();
   /** Serialized `GET /call` pages by semantic query (Buffers: off the JS heap), bounded by bytes. */
   const pageCache = new Map<string, Buffer>();
   let pageCacheBytes = 0;
@@ -818,6 +819,7 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
         const result = await deliverMessage(String(call.id), message, target.server, {
           timeScale,
           now: () => clock.now(),
+          signal: closing.signal,
         });
         callAttempts.push(...result);
         attempts.push(...result);
@@ -1024,6 +1026,7 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
     clearRequests: server.clearRequests,
     close: async () => {
       closed = true;
+      closing.abort();
       await server.close();
       await Promise.allSettled([...pending]);
     },

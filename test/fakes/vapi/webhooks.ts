@@ -78,6 +78,8 @@ export interface DeliveryOptions {
   now: () => number;
   /** Hosts reached over the network; anything else fails like an unreachable host. */
   isReachable?: (url: URL) => boolean;
+  /** Aborts in-flight requests and pending retries (the fake is closing). */
+  signal?: AbortSignal;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
@@ -106,9 +108,17 @@ export async function deliverMessage(
   const body = JSON.stringify({ message });
   const attempts: DeliveryAttempt[] = [];
   for (let attempt = 1; attempt <= maxRetries + 1; attempt++) {
+    if (options.signal?.aborted) break;
     const started = performance.now();
     const at = options.now();
-    const result = await post(String(server.url), headers, body, timeoutMs, options.isReachable ?? isLoopbackUrl);
+    const result = await post(
+      String(server.url),
+      headers,
+      body,
+      timeoutMs,
+      options.isReachable ?? isLoopbackUrl,
+      options.signal,
+    );
     const ok = result.status !== undefined && result.status >= 200 && result.status < 300;
     attempts.push({
       callId,
@@ -127,7 +137,13 @@ export async function deliverMessage(
     if (attempt <= maxRetries && plan) {
       const base = Math.max(0, Number(plan.baseDelaySeconds) || 0) * 1000 * scale;
       const delay = plan.type === 'exponential' ? base * 2 ** (attempt - 1) : base;
-      await new Promise((r) => setTimeout(r, delay));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        options.signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     }
   }
   return attempts;
@@ -139,6 +155,7 @@ function post(
   body: string,
   timeoutMs: number,
   isReachable: (url: URL) => boolean,
+  signal?: AbortSignal,
 ): Promise<{ status?: number; error?: string }> {
   let url: URL;
   try {
@@ -175,6 +192,10 @@ function post(
       done({ error: `timeout after ${Math.round(timeoutMs)} ms` });
       req.destroy();
     }, timeoutMs);
+    signal?.addEventListener('abort', () => {
+      done({ error: 'aborted: the fake is closing' });
+      req.destroy();
+    });
     req.on('error', (err: NodeJS.ErrnoException) =>
       done({ error: err.code ? `${err.code} ${err.message}` : err.message }),
     );
