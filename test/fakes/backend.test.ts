@@ -133,9 +133,20 @@ describe('AVA backend fake: health, auth and tokens', () => {
     ).toBe(401);
   });
 
-  it('remember me gives a 30-day access token', async () => {
+  it('remember me gives a 30-day access token, and refreshing keeps the session remembered', async () => {
     const tokens = (await login(url(), creds().email, creds().password, true)).body;
     expect(tokens.expires_in).toBe(30 * 24 * 3600);
+    const refreshed = await http<Obj>(`${url()}/api/v1/auth/refresh`, {
+      method: 'POST',
+      body: { refresh_token: tokens.refresh_token },
+    });
+    expect(refreshed.body.expires_in).toBe(30 * 24 * 3600);
+    const plain = (await login(url(), creds().email, creds().password)).body;
+    const plainRefresh = await http<Obj>(`${url()}/api/v1/auth/refresh`, {
+      method: 'POST',
+      body: { refresh_token: plain.refresh_token },
+    });
+    expect(plainRefresh.body.expires_in).toBe(900);
     const me = () => http(`${url()}/api/v1/auth/me`, { headers: bearer(String(tokens.access_token)) });
     clock.advance(29 * DAY);
     expect((await me()).status).toBe(200);
@@ -243,6 +254,13 @@ describe('AVA backend fake: calls', () => {
     expect(max.body.calls.map((c) => c.id)).toEqual(fakes.truth.backendWindow().ids);
   });
 
+  it('has no pagination: offset/page/cursor parameters are ignored', async () => {
+    const plain = (await list('?limit=30')).body.calls.map((c) => c.id);
+    for (const q of ['&offset=30', '&page=2', '&skip=30', '&cursor=abc']) {
+      expect((await list(`?limit=30${q}`)).body.calls.map((c) => c.id)).toEqual(plain);
+    }
+  });
+
   it('validates limit with FastAPI’s 422 shapes', async () => {
     const over = await list('?limit=201');
     expect(over.status).toBe(422);
@@ -347,6 +365,25 @@ describe('AVA backend fake: calls', () => {
       (r) => (r.metadata as Obj).source === 'webhook' && typeof (r.metadata as Obj).recording_url === 'string',
     )!;
     expect(String((webhookRow.metadata as Obj).recording_url)).toContain(fakes.vapi.url);
+  });
+
+  it('leaves each of the contract’s recording fallbacks to be the first one that answers on some rows', () => {
+    const rows = fakes.world.backendCalls.filter((r) => r.userId === fakes.credentials.backend.userId);
+    const str = (v: unknown): v is string => typeof v === 'string' && v !== '';
+    const firstFallback = (r: BackendCallRow): number => {
+      const m = (r.metadata ?? {}) as Obj;
+      const artifact = (m.artifact ?? {}) as Obj;
+      const candidates = [
+        r.recordingUrl,
+        m.recording_url,
+        ((m.vapi ?? {}) as Obj).recordingUrl,
+        (((artifact.recording ?? {}) as Obj).mono as Obj | undefined)?.combinedUrl,
+        artifact.recordingUrl,
+      ];
+      return candidates.findIndex(str);
+    };
+    const positions = new Set(rows.map(firstFallback));
+    expect([...positions].sort()).toEqual([-1, 0, 1, 2, 3, 4]);
   });
 
   it('serves the recording URL or 404 "Recording not available"', async () => {

@@ -153,10 +153,11 @@ export async function startFakes(options: StartFakesOptions = {}): Promise<Fakes
     ? options.world
     : worldFor(options.world ?? 'clinic', { seed, anchor: clock.now() });
 
-  let fakes: Fakes | undefined;
+  // The control routes are wired before the Fakes object exists; they read it through this holder.
+  const holder: { fakes?: Fakes } = {};
   const extraControl = (router: Router): void => {
     router
-      .add('GET', '/credentials', () => ({ status: 200, json: fakes?.credentials ?? null }))
+      .add('GET', '/credentials', () => ({ status: 200, json: holder.fakes?.credentials ?? null }))
       .add('GET', '/truth/missing-from-backend', (req) => {
         const q: MissingQuery = {};
         const userId = req.query.get('userId');
@@ -165,11 +166,11 @@ export async function startFakes(options: StartFakesOptions = {}): Promise<Fakes
         if (userId) q.userId = userId;
         if (from) q.from = Number.isFinite(Number(from)) ? Number(from) : Date.parse(from);
         if (to) q.to = Number.isFinite(Number(to)) ? Number(to) : Date.parse(to);
-        return { status: 200, json: fakes!.truth.missingFromBackend(q) };
+        return { status: 200, json: holder.fakes!.truth.missingFromBackend(q) };
       })
       .add('GET', '/truth/backend-window', (req) => ({
         status: 200,
-        json: fakes!.truth.backendWindow(req.query.get('userId') ?? undefined),
+        json: holder.fakes!.truth.backendWindow(req.query.get('userId') ?? undefined),
       }));
   };
 
@@ -211,7 +212,7 @@ export async function startFakes(options: StartFakesOptions = {}): Promise<Fakes
     return org?.id ?? null;
   };
 
-  fakes = {
+  const fakes: Fakes = {
     vapi,
     twilio,
     backend,
@@ -254,5 +255,6 @@ export async function startFakes(options: StartFakesOptions = {}): Promise<Fakes
       await Promise.all([vapi.close(), twilio.close(), backend.close()]);
     },
   };
+  holder.fakes = fakes;
   return fakes;
 }

@@ -18,11 +18,11 @@ export async function http<T = unknown>(
   }
   const res = await fetch(url, { method: init.method ?? 'GET', headers, ...(body !== undefined ? { body } : {}) });
   const text = await res.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : undefined;
   } catch {
-    parsed = undefined;
+    // not JSON: callers look at `text`
   }
   return { status: res.status, headers: res.headers, body: parsed as T, text };
 }

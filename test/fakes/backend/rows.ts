@@ -68,9 +68,9 @@ export function callEndedEventFromVapiCall(call: JsonObject, assistantMetadata?:
       cost: call.cost,
       ...(Number.isFinite(started) && Number.isFinite(ended) ? { duration: Math.round((ended - started) / 1000) } : {}),
       messages: artifact.messages ?? [],
-      recordingUrl: (artifact.recording as JsonObject | undefined)?.mono
-        ? ((artifact.recording as JsonObject).mono as JsonObject).combinedUrl
-        : undefined,
+      recordingUrl:
+        ((artifact.recording as JsonObject | undefined)?.mono as JsonObject | undefined)?.combinedUrl ??
+        artifact.recordingUrl,
       ...(assistantMetadata ? { assistant: { id: call.assistantId, metadata: assistantMetadata } } : {}),
     },
   };

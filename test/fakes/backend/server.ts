@@ -638,7 +638,7 @@ export async function startBackendFake(options: BackendFakeOptions = {}): Promis
       if (!verified.ok || verified.claims.type !== 'refresh') return detail(401, 'Invalid or expired refresh token');
       const user = userById(verified.claims.sub);
       if (!user) return detail(404, 'User not found');
-      return { status: 200, json: tokensFor(user, false, token) };
+      return { status: 200, json: tokensFor(user, verified.claims.remember === true, token) };
     }),
   );
 

@@ -25,6 +25,8 @@ export interface CallBuildInput {
   legacyTopLevel?: boolean;
   /** Leave `artifact.transcript` out (the top-level one may still be there). */
   omitArtifactTranscript?: boolean;
+  /** Leave `artifact.recording` out (older calls only had the deprecated `artifact.recordingUrl`). */
+  omitRecordingObject?: boolean;
   seed: number;
 }
 
@@ -210,7 +212,7 @@ function callObject(p: CallParts): JsonObject {
   const artifact: JsonObject = { messages, messagesOpenAIFormatted: openAi };
   if (!input.omitArtifactTranscript) artifact.transcript = p.transcript;
   if (p.recording) {
-    artifact.recording = p.recording;
+    if (!input.omitRecordingObject) artifact.recording = p.recording;
     artifact.recordingUrl = p.recording.mono.combinedUrl;
     artifact.stereoRecordingUrl = p.recording.stereoUrl;
   }
@@ -287,7 +289,8 @@ function callJson(p: CallParts): string {
   if (!input.omitArtifactTranscript) artifact += `,"transcript":${transcript}`;
   const rec = p.recording;
   if (rec) {
-    artifact += `,"recording":${q(rec)},"recordingUrl":${q(rec.mono.combinedUrl)},"stereoRecordingUrl":${q(rec.stereoUrl)}`;
+    if (!input.omitRecordingObject) artifact += `,"recording":${q(rec)}`;
+    artifact += `,"recordingUrl":${q(rec.mono.combinedUrl)},"stereoRecordingUrl":${q(rec.stereoUrl)}`;
   }
   artifact += '}';
   let customer = `{"number":${q(input.customer.number)}`;

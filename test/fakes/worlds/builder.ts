@@ -405,7 +405,8 @@ function addJunk(row: BackendCallRow, seed: number, call: JsonObject): void {
   if (rng.chance(0.015)) row.startedAt = null;
   const artifact = (call.artifact ?? {}) as JsonObject;
   const mono = ((artifact.recording as JsonObject | undefined)?.mono ?? {}) as JsonObject;
-  if (typeof mono.combinedUrl === 'string' && rng.chance(0.08)) row.recordingUrl = mono.combinedUrl;
+  const url = mono.combinedUrl ?? artifact.recordingUrl;
+  if (typeof url === 'string' && rng.chance(0.08)) row.recordingUrl = url;
   const meta = row.metadata as JsonObject;
   if (meta && meta.source === 'webhook' && rng.chance(0.4)) meta.recording_url = null;
   if (row.status === 'ended' && rng.chance(0.03)) {

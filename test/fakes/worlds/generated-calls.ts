@@ -61,6 +61,7 @@ export interface CallPlan {
   scenario: Scenario | undefined;
   legacy: boolean;
   omitArtifactTranscript: boolean;
+  omitRecordingObject: boolean;
   fate: BackendFate;
   /** Seed of everything else about this call. */
   seed: number;
@@ -141,6 +142,7 @@ export class GeneratedCalls {
     const createdAt = this.createdAt(i);
     const legacy = createdAt < this.spec.legacyBefore;
     const omitArtifactTranscript = legacy && rng.chance(0.15);
+    const omitRecordingObject = legacy && rng.chance(0.3);
     let fate: BackendFate = 'missing';
     const r = rng.next();
     if (assistant && status === 'ended') {
@@ -164,6 +166,7 @@ export class GeneratedCalls {
       scenario: this.spec.longIndices.has(i) ? 'long' : undefined,
       legacy,
       omitArtifactTranscript,
+      omitRecordingObject,
       fate,
       seed,
     };
@@ -207,6 +210,7 @@ export class GeneratedCalls {
       recordingBase: resolvePlaceholders(this.spec.recordingBase, urls),
       legacyTopLevel: plan.legacy,
       omitArtifactTranscript: plan.omitArtifactTranscript,
+      omitRecordingObject: plan.omitRecordingObject,
       seed: plan.seed,
     };
     if (plan.assistant) input.assistantId = plan.assistant.id;
