@@ -176,7 +176,9 @@ export type AvaApi = {
 /** What main implements: one async function per channel, receiving the parsed input. */
 export type Handlers = {
   [N in Namespace]: {
-    [M in MethodOf<N>]: (input: ParsedInputOf<N, M>) => Promise<ResultOf<N, M>>;
+    [M in MethodOf<N>]: [ParsedInputOf<N, M>] extends [undefined]
+      ? () => Promise<ResultOf<N, M>>
+      : (input: ParsedInputOf<N, M>) => Promise<ResultOf<N, M>>;
   };
 };
 
