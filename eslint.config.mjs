@@ -54,6 +54,11 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['src/renderer/**/*.{ts,tsx}', 'src/preview/shim/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
     rules: pageRules,

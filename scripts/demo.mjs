@@ -25,10 +25,10 @@ if (electron) {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(fakes);
-  const [line] = await createInterface({ input: fakes.stdout })
-    [Symbol.asyncIterator]()
-    .next()
-    .then((r) => [r.value]);
+  const line = await new Promise((resolve, reject) => {
+    createInterface({ input: fakes.stdout }).once('line', resolve);
+    fakes.once('exit', (code) => reject(new Error(`The fakes stopped before starting (exit ${code}).`)));
+  });
   const world = JSON.parse(line);
   const demo = {
     backendUrl: world.urls.backend,
