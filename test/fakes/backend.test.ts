@@ -434,6 +434,14 @@ describe('AVA backend fake: calls', () => {
   it('vapi-settings shows whether a key is stored and stores a new one', async () => {
     const res = await http<Obj>(`${fakes.backend.url}/api/v1/vapi-settings`, { headers: bearer(token) });
     expect(res.body).toMatchObject({ has_vapi_key: true, vapi_api_key_preview: expect.stringContaining('…') });
+    const stored = await http<Obj>(`${fakes.backend.url}/api/v1/vapi-settings`, {
+      method: 'POST',
+      headers: bearer(token),
+      body: { vapi_api_key: '12345678-aaaa-4bbb-8ccc-1234567890ab' },
+    });
+    expect(stored.body).toEqual({ has_vapi_key: true, vapi_api_key_preview: '1234…90ab' });
+    const key = fakes.backend.control.users().find((u) => u.id === fakes.credentials.backend.userId)!.vapiApiKey;
+    expect(key).toBe('12345678-aaaa-4bbb-8ccc-1234567890ab');
   });
 });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeClock } from './lib/clock';
 import { type Fakes, INVALID_KEY_MESSAGE, startFakes } from './index';
+import { queryParameters } from './vapi/openapi';
 import { bearer, http } from './test-helpers';
 
 type Obj = Record<string, unknown>;
@@ -79,6 +80,39 @@ describe('Vapi fake', () => {
       expect((await get('/assistant?limit=-1')).status).toBe(400);
       expect((await get('/assistant?limit=abc')).status).toBe(400);
       expect((await get<Obj[]>('/assistant?limit=0')).body).toEqual([]);
+    });
+
+    it('takes its query parameters from the document: every declared one is accepted', async () => {
+      const filters = [
+        'createdAtGt',
+        'createdAtLt',
+        'createdAtGe',
+        'createdAtLe',
+        'updatedAtGt',
+        'updatedAtLt',
+        'updatedAtGe',
+        'updatedAtLe',
+      ];
+      const expected: Record<string, string[]> = {
+        '/assistant': ['limit', ...filters],
+        '/phone-number': ['limit', ...filters],
+        '/call': ['id', 'assistantId', 'phoneNumberId', 'limit', ...filters],
+      };
+      for (const [path, names] of Object.entries(expected)) {
+        const declared = queryParameters('GET', path);
+        expect(declared.map((p) => p.name).sort()).toEqual([...names].sort());
+        expect(declared.find((p) => p.name === 'limit')).toMatchObject({ minimum: 0, maximum: 1000 });
+        const value = (name: string, format?: string): string =>
+          name === 'limit'
+            ? '5'
+            : format !== 'date-time'
+              ? 'x'
+              : /(Lt|Le)$/.test(name)
+                ? '2100-01-01T00:00:00.000Z'
+                : '2000-01-01T00:00:00.000Z';
+        const query = declared.map((p) => `${p.name}=${value(p.name, p.format)}`).join('&');
+        expect((await get(`${path}?${query}`)).status, path).toBe(200);
+      }
     });
 
     it('rejects query parameters Vapi does not declare', async () => {
@@ -380,6 +414,15 @@ describe('Vapi fake', () => {
       expect(one.status).toBe(200);
       expect(one.body).toEqual(first);
       expect((await get('/call/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    });
+
+    it('keeps other orgs’ calls out of reach', async () => {
+      const bakery = fakes.credentials.vapiOrgs.find((o) => o.key === 'bakery')!;
+      const [mine] = (await get<Obj[]>('/call?limit=1')).body;
+      expect((await get(`/call/${String(mine!.id)}`, bakery.privateKey)).status).toBe(404);
+      const theirs = (await get<Obj[]>('/call?limit=1000', bakery.privateKey)).body;
+      expect(theirs).toHaveLength(12);
+      expect(theirs.every((c) => c.orgId === bakery.orgId)).toBe(true);
     });
 
     it('builds realistic calls: artifact messages with timings, AI/User transcript, recording, analysis, cost', async () => {

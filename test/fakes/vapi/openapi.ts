@@ -35,6 +35,7 @@ interface OpenApiDoc {
   components: { schemas: Record<string, Schema> };
 }
 interface Operation {
+  parameters?: { name: string; in: string; required?: boolean; schema?: Schema }[];
   requestBody?: { content?: Record<string, { schema?: Schema }> };
   responses?: Record<string, { content?: Record<string, { schema?: Schema }> }>;
 }
@@ -211,6 +212,57 @@ export function operationSchema(
   const content = part === 'request' ? op.requestBody?.content : op.responses?.[String(part.response)]?.content;
   const schema = content?.['application/json']?.schema;
   return schema ?? null;
+}
+
+export interface QueryParameter {
+  name: string;
+  type: string | undefined;
+  format: string | undefined;
+  minimum: number | undefined;
+  maximum: number | undefined;
+}
+
+/** The query parameters an operation declares (name, type, format, bounds), from the document's `paths`. */
+export function queryParameters(method: string, pathTemplate: string): QueryParameter[] {
+  const op = openApiDocument().paths[pathTemplate]?.[method.toLowerCase()];
+  return (op?.parameters ?? [])
+    .filter((p) => p.in === 'query')
+    .map((p) => ({
+      name: p.name,
+      type: typeof p.schema?.type === 'string' ? p.schema.type : undefined,
+      format: typeof p.schema?.format === 'string' ? p.schema.format : undefined,
+      minimum: typeof p.schema?.minimum === 'number' ? p.schema.minimum : undefined,
+      maximum: typeof p.schema?.maximum === 'number' ? p.schema.maximum : undefined,
+    }));
+}
+
+/**
+ * Checks a query string against the operation's declared query parameters the way Vapi's pipe does: unknown names
+ * are rejected, numbers must parse and respect their bounds, date-times must be ISO 8601. Returns the messages.
+ */
+export function checkQuery(method: string, pathTemplate: string, query: URLSearchParams): string[] {
+  const declared = new Map(queryParameters(method, pathTemplate).map((p) => [p.name, p]));
+  const messages: string[] = [];
+  for (const key of new Set(query.keys())) {
+    const p = declared.get(key);
+    if (!p) {
+      messages.push(`property ${key} should not exist`);
+      continue;
+    }
+    const raw = query.get(key) ?? '';
+    if (p.type === 'number') {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n))
+        messages.push(`${key} must be a number conforming to the specified constraints`);
+      else if (p.minimum !== undefined && n < p.minimum) messages.push(`${key} must not be less than ${p.minimum}`);
+      else if (p.maximum !== undefined && n > p.maximum) messages.push(`${key} must not be greater than ${p.maximum}`);
+    } else if (p.format === 'date-time') {
+      if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || !Number.isFinite(Date.parse(raw))) {
+        messages.push(`${key} must be a valid ISO 8601 date string`);
+      }
+    }
+  }
+  return messages;
 }
 
 /** A compiled validator for an operation part (cached per process). Throws when the document has no such schema. */

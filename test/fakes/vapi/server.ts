@@ -29,7 +29,7 @@ import {
   resolvePlaceholders,
 } from '../worlds/types';
 import { buildVapiCall, recordingWav, timeConversation } from './call-builder';
-import { checkRequestBody } from './openapi';
+import { checkQuery, checkRequestBody } from './openapi';
 import {
   type DeliveryAttempt,
   type DeliveryTarget,
@@ -337,43 +337,23 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
   // ---- list helpers -------------------------------------------------------------------------------------------
 
   type Window = { gt?: number; ge?: number; lt?: number; le?: number };
+  /** Query parameters as the document declares them for the operation (names, number bounds, date-times). */
   const parseListQuery = (
     req: FakeRequest,
-    allowed: readonly string[],
+    pathTemplate: '/assistant' | '/phone-number' | '/call',
   ): { ok: true; limit: number; created: Window; updated: Window } | { ok: false; response: FakeResponse } => {
-    const messages: string[] = [];
-    for (const key of new Set(req.query.keys())) {
-      if (!allowed.includes(key)) messages.push(`property ${key} should not exist`);
-    }
-    let limit = 100;
+    const messages = checkQuery('GET', pathTemplate, req.query);
+    if (messages.length) return { ok: false, response: nestError(400, messages) };
     const rawLimit = req.query.get('limit');
-    if (rawLimit !== null) {
-      const n = Number(rawLimit);
-      if (rawLimit.trim() === '' || !Number.isFinite(n)) {
-        messages.push('limit must be a number conforming to the specified constraints');
-      } else if (n < 0) {
-        messages.push('limit must not be less than 0');
-      } else if (n > 1000) {
-        messages.push('limit must not be greater than 1000');
-      } else {
-        limit = Math.floor(n);
-      }
-    }
+    const limit = rawLimit === null ? 100 : Math.floor(Number(rawLimit));
     const created: Window = {};
     const updated: Window = {};
     for (const f of LIST_FILTERS) {
       const raw = req.query.get(f);
       if (raw === null) continue;
-      const ms = /^\d{4}-\d{2}-\d{2}/.test(raw) ? Date.parse(raw) : NaN;
-      if (!Number.isFinite(ms)) {
-        messages.push(`${f} must be a valid ISO 8601 date string`);
-        continue;
-      }
       const bucket = f.startsWith('created') ? created : updated;
-      const op = f.slice(-2).toLowerCase() as keyof Window;
-      bucket[op] = ms;
+      bucket[f.slice(-2).toLowerCase() as keyof Window] = Date.parse(raw);
     }
-    if (messages.length) return { ok: false, response: nestError(400, messages) };
     return { ok: true, limit, created, updated };
   };
 
@@ -425,7 +405,7 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
     'GET',
     '/assistant',
     withOrg((org, req) => {
-      const q = parseListQuery(req, ['limit', ...LIST_FILTERS]);
+      const q = parseListQuery(req, '/assistant');
       if (!q.ok) return q.response;
       return { status: 200, json: listObjects([...org.assistants.values()], q.limit, q.created, q.updated) };
     }),
@@ -496,7 +476,7 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
     'GET',
     '/phone-number',
     withOrg((org, req) => {
-      const q = parseListQuery(req, ['limit', ...LIST_FILTERS]);
+      const q = parseListQuery(req, '/phone-number');
       if (!q.ok) return q.response;
       return {
         status: 200,
@@ -603,7 +583,7 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
     'GET',
     '/call',
     withOrg((org, req) => {
-      const q = parseListQuery(req, ['id', 'assistantId', 'phoneNumberId', 'limit', ...LIST_FILTERS]);
+      const q = parseListQuery(req, '/call');
       if (!q.ok) return q.response;
       const query: CallQuery = {
         limit: q.limit,
