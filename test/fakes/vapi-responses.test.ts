@@ -139,6 +139,24 @@ describe('scale world responses against the OpenAPI document', () => {
     await fakes.close();
   });
 
+  it('serves prefetched pages identical to the calls generated directly', async () => {
+    const key = fakes.credentials.vapi.privateKey;
+    const gen = fakes.world.orgs[0]!.calls!;
+    const urls = { vapi: fakes.vapi.url, backend: fakes.backend.url };
+    let cursor: string | null = null;
+    let index = gen.count - 1;
+    for (let page = 0; page < 4; page++) {
+      const q: string = cursor ? `&createdAtLt=${encodeURIComponent(cursor)}` : '';
+      const res = await fetch(`${fakes.vapi.url}/call?limit=500${q}`, { headers: bearer(key) });
+      const text = await res.text();
+      const expected: string[] = [];
+      for (let k = 0; k < 500; k++) expected.push(gen.buildJson(index - k, urls));
+      expect(text).toBe(`[${expected.join(',')}]`);
+      index -= 500;
+      cursor = new Date(gen.createdAt(index + 1)).toISOString();
+    }
+  });
+
   it('pages of generated calls and the 1,000 assistants validate', async () => {
     const key = fakes.credentials.vapi.privateKey;
     const assistants = await http<Obj[]>(`${fakes.vapi.url}/assistant?limit=1000`, { headers: bearer(key) });

@@ -218,19 +218,28 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
   let closed = false;
   const closing = new AbortController();
   /** Serialized `GET /call` pages by semantic query (Buffers: off the JS heap), bounded by bytes. */
-  const pageCache = new Map<string, Buffer>();
+  interface CachedPage {
+    bytes: Buffer;
+    /** createdAt of the last call when the page is full (the next cursor), else null. */
+    next: number | null;
+  }
+  const pageCache = new Map<string, CachedPage>();
   let pageCacheBytes = 0;
   const PAGE_CACHE_MAX_BYTES = 64 * 1024 * 1024;
   const prefetching = new Set<string>();
-  const cachePage = (key: string, page: Buffer): void => {
+  const cachePage = (key: string, page: CachedPage): void => {
     if (pageCache.has(key)) return;
     pageCache.set(key, page);
-    pageCacheBytes += page.length;
+    pageCacheBytes += page.bytes.length;
     while (pageCacheBytes > PAGE_CACHE_MAX_BYTES && pageCache.size > 1) {
       const oldest = pageCache.keys().next().value as string;
-      pageCacheBytes -= pageCache.get(oldest)!.length;
+      pageCacheBytes -= pageCache.get(oldest)!.bytes.length;
       pageCache.delete(oldest);
     }
+  };
+  const buildPage = (org: Org, query: CallQuery): CachedPage => {
+    const built = listCalls(org, query);
+    return { bytes: built.bytes, next: built.count === query.limit && query.limit > 0 ? built.lastCreatedAt : null };
   };
 
   const iso = (ms: number): string => new Date(ms).toISOString();
@@ -595,15 +604,12 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
       };
       const key = callQueryKey(org, query);
       let page = pageCache.get(key);
-      let last: number | null = null;
       if (!page) {
-        const built = listCalls(org, query);
-        page = built.bytes;
-        last = built.count === query.limit ? built.lastCreatedAt : null;
+        page = buildPage(org, query);
         cachePage(key, page);
       }
-      if (last !== null && org.generated) prefetchNext(org, query, last);
-      return { status: 200, bytes: page, contentType: 'application/json; charset=utf-8' };
+      if (page.next !== null && org.generated) prefetchNext(org, query, page.next);
+      return { status: 200, bytes: page.bytes, contentType: 'application/json; charset=utf-8' };
     }),
   );
 
@@ -622,8 +628,7 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
     setImmediate(() => {
       prefetching.delete(key);
       if (closed || pageCache.has(key)) return;
-      const built = listCalls(org, next);
-      cachePage(key, built.bytes);
+      cachePage(key, buildPage(org, next));
     });
   }
 
