@@ -206,7 +206,7 @@ describe('Vapi server messages (placing calls)', () => {
     expect(p2.deliveries.map((d) => d.attempt)).toEqual([1, 2, 3, 4]);
     const t = receiver.received.map((r) => r.at);
     expect(t[3]! - t[2]!).toBeGreaterThanOrEqual(180); // 4 × 50 ms
-    expect(t[3]! - t[2]!).toBeGreaterThan(t[1]! - t[0]!);
+    expect(t[1]! - t[0]!).toBeGreaterThanOrEqual(40); // 1 × 50 ms
 
     receiver.received.length = 0;
     const excluded = await assistant({
@@ -309,7 +309,7 @@ describe('closing the Vapi fake', () => {
       await new Promise((r) => setTimeout(r, 50));
       const started = performance.now();
       await fakes.close();
-      expect(performance.now() - started).toBeLessThan(1000);
+      expect(performance.now() - started).toBeLessThan(3_000);
       const attempts = await placed.done;
       expect(attempts[0]?.error).toMatch(/aborted/);
     } finally {
