@@ -134,6 +134,11 @@ export interface Fakes {
     /** Ended Vapi calls of the tenant's org the backend does not hold, startedAt (or createdAt) in [from, to]. */
     missingFromBackend(query?: MissingQuery): MissingCall[];
   };
+  /**
+   * Puts the three fakes back to the world's initial state: data, switches, options, deliveries, faults and request
+   * logs. The clock is left alone. HTTP: `POST /__control/reset` on any of the three.
+   */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -155,7 +160,14 @@ export async function startFakes(options: StartFakesOptions = {}): Promise<Fakes
 
   // The control routes are wired before the Fakes object exists; they read it through this holder.
   const holder: { fakes?: Fakes } = {};
+  const resetRoute = (router: Router): void => {
+    router.add('POST', '/reset', () => {
+      holder.fakes!.reset();
+      return { status: 204 };
+    });
+  };
   const extraControl = (router: Router): void => {
+    resetRoute(router);
     router
       .add('GET', '/credentials', () => ({ status: 200, json: holder.fakes?.credentials ?? null }))
       .add('GET', '/truth/missing-from-backend', (req) => {
@@ -178,6 +190,7 @@ export async function startFakes(options: StartFakesOptions = {}): Promise<Fakes
     clock,
     seed,
     accounts: world.twilioAccounts,
+    extraControl: resetRoute,
     ...(options.ports?.twilio !== undefined ? { port: options.ports.twilio } : {}),
   });
   const backend = await startBackendFake({
@@ -194,6 +207,7 @@ export async function startFakes(options: StartFakesOptions = {}): Promise<Fakes
     clock,
     seed,
     twilio: twilio.directory,
+    extraControl: resetRoute,
     allowHttpLoopbackWebhooks: options.allowHttpLoopbackWebhooks ?? true,
     ...(options.deliveryTimeScale !== undefined ? { deliveryTimeScale: options.deliveryTimeScale } : {}),
     ...(options.ports?.vapi !== undefined ? { port: options.ports.vapi } : {}),
@@ -250,6 +264,18 @@ export async function startFakes(options: StartFakesOptions = {}): Promise<Fakes
           })
           .sort((a, b) => b.createdAt - a.createdAt);
       },
+    },
+    reset() {
+      vapi.control.reset();
+      backend.control.reset();
+      twilio.directory.reset(world.twilioAccounts);
+      vapi.control.loadWorld(world, urls);
+      backend.control.loadWorld(world, urls);
+      for (const f of [vapi, twilio, backend]) {
+        f.faults.clear();
+        f.faults.clearHistory();
+        f.clearRequests();
+      }
     },
     async close() {
       await Promise.all([vapi.close(), twilio.close(), backend.close()]);

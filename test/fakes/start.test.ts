@@ -132,3 +132,63 @@ describe('closing', () => {
     expect(await stalled).toBeInstanceOf(Error);
   });
 });
+
+describe('reset', () => {
+  it('puts data, switches, options, faults and logs back to the world’s initial state (TS and HTTP)', async () => {
+    const fakes = await startFakes({ clock: createFakeClock({ ticking: false }) });
+    try {
+      const key = fakes.credentials.vapi.privateKey;
+      const userId = fakes.credentials.backend.userId;
+      const initialRows = fakes.backend.control.calls(userId).length;
+      await http(`${fakes.vapi.url}/assistant`, { method: 'POST', headers: bearer(key), body: { name: 'Extra' } });
+      await http(`${fakes.vapi.url}/phone-number`, {
+        method: 'POST',
+        headers: bearer(key),
+        body: {
+          provider: 'twilio',
+          number: '+33478000001',
+          twilioAccountSid: fakes.credentials.twilio.accountSid,
+          twilioAuthToken: fakes.credentials.twilio.authToken,
+        },
+      });
+      const token = fakes.backend.control.issueTokens(userId).access_token;
+      const [first] = fakes.backend.control.calls(userId);
+      await http(`${fakes.backend.url}/api/v1/calls/${first!.id}`, { method: 'DELETE', headers: bearer(token) });
+      fakes.backend.control.setSwitches({ fixedWebhookReceiver: true });
+      fakes.vapi.control.setOptions({ allowHttpLoopbackWebhooks: false });
+      fakes.faults.twilio.set('*', { kind: 'status', status: 500 });
+      await fakes.vapi.control.placeCall({ assistantId: String(fakes.world.orgs[0]!.assistants[2]!.id) });
+
+      expect((await http(`${fakes.twilio.url}/__control/reset`, { method: 'POST' })).status).toBe(204);
+      expect(fakes.vapi.requests()).toEqual([]);
+
+      const assistants = await http<unknown[]>(`${fakes.vapi.url}/assistant`, { headers: bearer(key) });
+      expect(assistants.body).toHaveLength(3);
+      expect((await http<unknown[]>(`${fakes.vapi.url}/phone-number`, { headers: bearer(key) })).body).toHaveLength(1);
+      expect((await http<unknown[]>(`${fakes.vapi.url}/call?limit=1000`, { headers: bearer(key) })).body).toHaveLength(
+        500,
+      );
+      const twilioNumber = fakes.twilio.directory
+        .get(fakes.credentials.twilio.accountSid)!
+        .numbers.find((n) => n.phoneNumber === '+33478000001')!;
+      expect(twilioNumber.voiceUrl).not.toContain('api.vapi.ai');
+      expect(fakes.backend.control.calls(userId)).toHaveLength(initialRows);
+      expect(fakes.backend.control.switches().fixedWebhookReceiver).toBe(false);
+      expect(fakes.vapi.control.deliveries()).toEqual([]);
+      expect(fakes.faults.twilio.rules()).toEqual([]);
+      const login = await http(`${fakes.backend.url}/api/v1/auth/login`, {
+        method: 'POST',
+        body: { identifier: fakes.credentials.backend.email, password: fakes.credentials.backend.password },
+      });
+      expect(login.status).toBe(200);
+      const http80 = await http(`${fakes.vapi.url}/assistant`, {
+        method: 'POST',
+        headers: bearer(key),
+        body: { server: { url: `${fakes.backend.url}/x` } },
+      });
+      expect(http80.status).toBe(201);
+    } finally {
+      await fakes.close();
+    }
+  });
+});

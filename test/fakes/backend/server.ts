@@ -132,6 +132,8 @@ export interface BackendControl {
   /** The next request waits `coldStartMs` again. */
   simulateColdStart(): void;
   setVapiUrl(url: string): void;
+  /** Forgets every user, call, webhook and switch change (then `loadWorld` to start over). */
+  reset(): void;
 }
 
 export interface BackendFake {
@@ -926,6 +928,15 @@ export async function startBackendFake(options: BackendFakeOptions = {}): Promis
     },
     setVapiUrl(url) {
       vapiUrl = url;
+    },
+    reset() {
+      users.length = 0;
+      rows.clear();
+      webhookLog = [];
+      breaker.failures = 0;
+      breaker.openUntil = null;
+      switches = { ...DEFAULT_SWITCHES, ...options.switches };
+      coldStartPending = false;
     },
   };
 

@@ -26,6 +26,8 @@ export interface TwilioFakeOptions {
   /** Seed of the fault draws. */
   seed?: number;
   accounts?: WorldTwilioAccount[];
+  /** Adds routes under /__control (startFakes adds `POST /reset`). */
+  extraControl?: (router: Router) => void;
 }
 
 export interface TwilioFake {
@@ -52,6 +54,12 @@ export class TwilioDirectory {
     accounts: WorldTwilioAccount[],
     private readonly clock: FakeClock,
   ) {
+    for (const a of accounts) this.accounts.set(a.sid, structuredClone(a));
+  }
+
+  /** Replaces every account (copies are kept: the world's objects stay untouched). */
+  reset(accounts: WorldTwilioAccount[] = []): void {
+    this.accounts.clear();
     for (const a of accounts) this.accounts.set(a.sid, structuredClone(a));
   }
 
@@ -245,6 +253,7 @@ export async function startTwilioFake(options: TwilioFakeOptions = {}): Promise<
       if (body.authToken) account.authToken = body.authToken;
       return { status: 200, json: account };
     });
+  options.extraControl?.(control);
 
   const server = await startFakeServer({
     name: 'twilio',

@@ -56,6 +56,8 @@ export interface VapiFakeOptions {
   twilio?: TwilioDirectory;
   /** Multiplies webhook timeouts and backoff delays (tests use small values). Default 1. */
   deliveryTimeScale?: number;
+  /** Adds routes under /__control (startFakes adds `POST /reset`). */
+  extraControl?: (router: Router) => void;
 }
 
 export interface VapiOrgInfo {
@@ -124,6 +126,8 @@ export interface VapiControl {
   /** Light info on every call of an org created in [fromMs, toMs] (generated lazily, so windows keep it cheap). */
   callsInWindow(orgId: string, fromMs?: number, toMs?: number): CallInfo[];
   setOptions(options: { allowHttpLoopbackWebhooks?: boolean; deliveryTimeScale?: number }): void;
+  /** Forgets every org, call, delivery and option change (then `loadWorld` to start over). */
+  reset(): void;
 }
 
 export interface VapiFake {
@@ -933,6 +937,17 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
       if (o.allowHttpLoopbackWebhooks !== undefined) allowHttpLoopback = o.allowHttpLoopbackWebhooks;
       if (o.deliveryTimeScale !== undefined) timeScale = o.deliveryTimeScale;
     },
+    reset() {
+      orgs.clear();
+      byPrivateKey.clear();
+      publicKeys.clear();
+      attempts.length = 0;
+      skipped.length = 0;
+      pageCache.clear();
+      pageCacheBytes = 0;
+      allowHttpLoopback = options.allowHttpLoopbackWebhooks ?? true;
+      timeScale = options.deliveryTimeScale ?? 1;
+    },
   };
 
   const control = new Router()
@@ -982,6 +997,7 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
       controlApi.setOptions(parseJson(req) as { allowHttpLoopbackWebhooks?: boolean; deliveryTimeScale?: number });
       return { status: 200, json: { allowHttpLoopbackWebhooks: allowHttpLoopback, deliveryTimeScale: timeScale } };
     });
+  options.extraControl?.(control);
 
   const server = await startFakeServer({
     name: 'vapi',
