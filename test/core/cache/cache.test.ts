@@ -7,14 +7,22 @@ import type { CallListItem, CallListQuery } from '../../../src/shared/domain';
 import type { CallObservation } from '../../../src/main/core/calls/merge';
 import { observeVapiCall } from '../../../src/main/core/calls/observe';
 import type { Cache } from '../../../src/main/core/cache';
-import { unpack } from '../../../src/main/core/cache/codec';
+import { BUILT_IN_DICTIONARY, loadDictionary, unpackContent } from '../../../src/main/core/cache/codec';
 import { HIT_END, HIT_START } from '../../../src/main/core/cache/search';
 import { HOUR, MINUTE, T0, backendDetail, backendSummary, tempCache, tempDir, vapiCall, vapiObs } from './helpers';
 
 /** A second connection on the same file, able to read the search index's content view. */
 function inspect(cache: Cache): Database.Database {
   const db = new Database(cache.path);
-  db.function('ava_unpack_text', (blob: unknown) => (blob instanceof Uint8Array ? unpack(blob) : null));
+  // Read up front: the SQL function below cannot query while it runs inside a query.
+  const stored = db.prepare('SELECT id, data FROM raw_dictionaries').all() as { id: number; data: Buffer }[];
+  const dictionaries = new Map(stored.map((row) => [row.id, loadDictionary(row.data)]));
+  const dictionary = (id: number) => (id === 0 ? BUILT_IN_DICTIONARY : dictionaries.get(id));
+  db.function('ava_call_text', (blob: unknown, part: unknown) => {
+    if (!(blob instanceof Uint8Array)) return null;
+    const content = unpackContent(blob, dictionary);
+    return part === 0 ? content.transcript : content.summary;
+  });
   return db;
 }
 
@@ -163,10 +171,7 @@ describe('upsert and getCall', () => {
     });
     expect(cache.getSyncState('vapi.watermark')).toBe('2026-01-15T10:00:00Z');
     expect(cache.getSyncState<{ page: number }>('vapi.cursor')).toEqual({ page: 3 });
-    const broken = {
-      ...vapiObs({ id: 'c2' }),
-      transcript: { state: 'full', turns: [{ role: 'nobody', label: '', text: 'x', offsetSeconds: null }] },
-    } as unknown as CallObservation;
+    const broken = { ...vapiObs({ id: 'c2' }), seenAt: Number.NaN, version: Number.NaN };
     expect(() => cache.upsert([vapiObs({ id: 'c3' }), broken], { syncState: { 'vapi.watermark': 'moved' } })).toThrow();
     expect(cache.getSyncState('vapi.watermark')).toBe('2026-01-15T10:00:00Z');
     expect(cache.getCall('c3')).toBeNull();
@@ -369,9 +374,6 @@ describe('triggers keep the search index in step', () => {
     expect(search(cache, 'facture')).toEqual([]);
     expect(cache.getCall('c1')).toBeNull();
     ftsIntegrity(cache);
-    const db = inspect(cache);
-    expect(db.prepare('SELECT count(*) FROM turns').pluck().get()).toBe(0);
-    db.close();
   });
 
   it('a refresh that changes no indexed text leaves the index untouched', () => {
@@ -490,5 +492,26 @@ describe('no secrets', () => {
 
   it('uses a fresh folder per test', () => {
     expect(tempDir()).not.toBe(tempDir());
+  });
+});
+
+describe('compression dictionaries', () => {
+  it('one per assistant and prompt, shared by its calls, and none left behind by a rolled-back batch', () => {
+    const cache = tempCache();
+    const broken = { ...vapiObs({ id: 'x', assistantId: 'asst-new' }), seenAt: Number.NaN, version: Number.NaN };
+    expect(() => cache.upsert([vapiObs({ id: 'first', assistantId: 'asst-new' }), broken])).toThrow();
+    cache.upsert([vapiObs({ id: 'a1', assistantId: 'asst-new' }), vapiObs({ id: 'a2', assistantId: 'asst-new' })]);
+    cache.upsert([vapiObs({ id: 'b1', assistantId: 'asst-other' })]);
+    const db = inspect(cache);
+    expect(db.prepare('SELECT count(*) FROM raw_dictionaries').pluck().get()).toBe(2);
+    db.close();
+    // Everything reads back, in this connection and in a fresh one.
+    expect(cache.getRawJson('a2')?.vapi).toEqual(vapiCall({ id: 'a2', assistantId: 'asst-new' }));
+    const path = cache.path;
+    cache.close();
+    const again = tempCache(path);
+    expect(again.getCall('b1')?.turns).toHaveLength(2);
+    expect(search(again, 'voudrais')).toEqual(['a1', 'a2', 'b1']);
+    ftsIntegrity(again);
   });
 });

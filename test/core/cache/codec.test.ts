@@ -1,15 +1,33 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Turn } from '../../../src/shared/domain';
 import {
   BUILT_IN_DICTIONARY,
+  ContentReader,
   MAX_DICTIONARY_BYTES,
-  TextUnpacker,
-  dictionaryFor,
-  packJson,
-  packText,
-  unpack,
+  dictionaryFromSample,
+  dictionaryIdOf,
+  loadDictionary,
+  packContent,
+  storeDictionary,
+  textHash,
+  unpackContent,
 } from '../../../src/main/core/cache/codec';
+
+const turn: fc.Arbitrary<Turn> = fc.record({
+  role: fc.constantFrom('assistant', 'user', 'system', 'tool', 'other'),
+  label: fc.string({ maxLength: 8 }),
+  text: fc.string({ unit: 'grapheme', maxLength: 200 }),
+  offsetSeconds: fc.option(
+    fc.integer({ min: 0, max: 10_000_000 }).map((ms) => ms / 1000),
+    { nil: null },
+  ),
+});
+const json = fc.option(
+  fc.jsonValue().map((v) => JSON.stringify(v)),
+  { nil: null },
+);
 
 describe('codec', () => {
   it('pins the built-in dictionary: stored values depend on its exact bytes', () => {
@@ -18,50 +36,124 @@ describe('codec', () => {
     );
   });
 
-  it('round-trips any text, packed as JSON or as prose', () => {
+  it('round-trips any content, with text or bytes for the raw JSON (property)', () => {
+    const sample = dictionaryFromSample(
+      JSON.stringify({ id: 'x', artifact: { messages: [{ role: 'system', message: 'Tu es Ava.' }] } }),
+    );
     const dictionaries = new Map([
       [0, BUILT_IN_DICTIONARY],
-      [7, dictionaryFor('You are AVA.')],
+      [300_000, sample],
     ]);
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme', maxLength: 2000 }), fc.constantFrom(0, 7), (text, id) => {
-        expect(unpack(packText(text))).toBe(text);
-        expect(unpack(packJson(text, id, dictionaries.get(id) as Buffer), (n) => dictionaries.get(n))).toBe(text);
-        expect(
-          unpack(packJson(Buffer.from(text), id, dictionaries.get(id) as Buffer), (n) => dictionaries.get(n)),
-        ).toBe(text);
-      }),
+      fc.property(
+        fc.array(turn, { maxLength: 8 }),
+        fc.option(fc.string({ unit: 'grapheme' }), { nil: null }),
+        fc.option(fc.webUrl(), { nil: null }),
+        json,
+        json,
+        fc.constantFrom(0, 300_000),
+        fc.boolean(),
+        (turns, summary, recordingUrl, backendJson, vapiJson, id, asBytes) => {
+          const bytes = (s: string | null) => (s === null || !asBytes ? s : Buffer.from(s));
+          const blob = packContent(
+            { turns, summary, recordingUrl, backendJson: bytes(backendJson), vapiJson: bytes(vapiJson) },
+            id,
+            dictionaries.get(id) as Buffer,
+          );
+          expect(dictionaryIdOf(blob)).toBe(id);
+          const decoded = unpackContent(blob, (n) => dictionaries.get(n));
+          expect(decoded).toEqual({
+            turns,
+            transcript: turns.map((t) => t.text).join('\n'),
+            summary,
+            recordingUrl,
+            backendJson,
+            vapiJson,
+          });
+        },
+      ),
     );
   });
 
-  it('writes large dictionary ids and refuses an unknown one', () => {
-    const dictionary = dictionaryFor('prompt');
-    const packed = packJson(JSON.stringify({ text: 'x'.repeat(500) }), 300_000, dictionary);
-    expect(unpack(packed, (id) => (id === 300_000 ? dictionary : undefined))).toContain('xxx');
-    expect(() => unpack(packed)).toThrow(/Missing compression dictionary 300000/);
-    expect(() => unpack(Buffer.of(0x7f, 1, 2))).toThrow(/Unknown packed format/);
+  it('refuses an unknown dictionary or format', () => {
+    const blob = packContent(
+      { turns: [], summary: 's', recordingUrl: null, backendJson: null, vapiJson: null },
+      7,
+      BUILT_IN_DICTIONARY,
+    );
+    expect(() => unpackContent(blob, () => undefined)).toThrow(/Missing compression dictionary 7/);
+    expect(() => unpackContent(Buffer.of(0x7f, 0, 1), () => BUILT_IN_DICTIONARY)).toThrow(/Unknown content format/);
   });
 
-  it('keeps only the usable end of a long prompt', () => {
-    expect(dictionaryFor('a'.repeat(100_000)).length).toBe(MAX_DICTIONARY_BYTES);
-  });
-
-  it('compresses a prompt-heavy call well below its size', () => {
-    const prompt = 'You are AVA. '.repeat(200) + 'Opening hours: 8:00 to 19:00.';
-    const call = JSON.stringify({
-      artifact: { messages: [{ role: 'system', message: prompt }], transcript: 'AI: Bonjour' },
+  it('makes dictionaries from a sample call without what its caller said', () => {
+    const sample = JSON.stringify({
+      id: 'call-1',
+      assistantId: 'asst-1',
+      customer: { number: '+33612345678', name: 'Hélène' },
+      artifact: {
+        messages: [
+          { role: 'system', message: 'Tu es Ava, du cabinet des Tilleuls.' },
+          { role: 'user', message: 'Mon code de porte est 4521' },
+        ],
+        recording: { mono: { combinedUrl: 'https://storage.vapi.ai/call-1-mono.wav' } },
+      },
+      analysis: { summary: 'Rappeler Hélène' },
     });
-    const withDictionary = packJson(call, 1, dictionaryFor(prompt));
-    const without = packJson(call, 0, BUILT_IN_DICTIONARY);
-    expect(withDictionary.length).toBeLessThan(without.length);
+    const text = dictionaryFromSample(sample).toString('utf8');
+    expect(text).toContain('Tu es Ava, du cabinet des Tilleuls.');
+    expect(text).toContain('asst-1');
+    expect(text).toContain('https://storage.vapi.ai/call-1-mono.wav');
+    for (const said of ['4521', '+33612345678', 'Hélène']) expect(text).not.toContain(said);
+    expect(
+      dictionaryFromSample(JSON.stringify({ long: 'x', prompt: [{ role: 'system', message: 'p'.repeat(90_000) }] }))
+        .length,
+    ).toBe(MAX_DICTIONARY_BYTES);
+    expect(loadDictionary(storeDictionary(dictionaryFromSample(sample)))).toEqual(dictionaryFromSample(sample));
   });
 
-  it('the text unpacker answers the value it was just given without decompressing', () => {
-    const texts = new TextUnpacker();
-    const text = 'Bonjour Hélène, rendez-vous mardi à 10 h 30. '.repeat(20);
-    const packed = packText(text);
-    texts.remember(packed, 'remembered');
-    expect(texts.unpack(Buffer.from(packed))).toBe('remembered');
-    expect(texts.unpack(packText('autre chose, assez long pour être compressé. '.repeat(10)))).toMatch(/^autre chose/);
+  it('a call packed against its assistant dictionary is much smaller', () => {
+    const prompt = Array.from({ length: 200 }, (_, i) => `Règle ${i} : rappeler le ${(i * 7919) % 997}`).join('. ');
+    const call = (id: string, said: string) =>
+      JSON.stringify({
+        id,
+        assistantId: 'asst-1',
+        artifact: {
+          messages: [
+            { role: 'system', message: prompt },
+            { role: 'user', message: said },
+          ],
+        },
+      });
+    const dictionary = dictionaryFromSample(call('first', 'bonjour'));
+    const content = {
+      turns: [],
+      summary: null,
+      recordingUrl: null,
+      backendJson: null,
+      vapiJson: call('second', 'au revoir'),
+    };
+    expect(packContent(content, 1, dictionary).length).toBeLessThan(
+      packContent(content, 0, BUILT_IN_DICTIONARY).length / 2,
+    );
+  });
+
+  it('the reader answers the content it was just given without decompressing, and hashes tell text apart', () => {
+    const reader = new ContentReader(() => BUILT_IN_DICTIONARY);
+    const blob = packContent(
+      { turns: [], summary: 'vrai', recordingUrl: null, backendJson: null, vapiJson: null },
+      0,
+      BUILT_IN_DICTIONARY,
+    );
+    reader.remember(blob, { transcript: 'remembered', summary: null });
+    expect(reader.read(Buffer.from(blob))).toEqual({ transcript: 'remembered', summary: null });
+    const other = packContent(
+      { turns: [], summary: 'autre', recordingUrl: null, backendJson: null, vapiJson: null },
+      0,
+      BUILT_IN_DICTIONARY,
+    );
+    expect(reader.read(other)).toEqual({ transcript: '', summary: 'autre' });
+    expect(textHash({ transcript: 'a', summary: null })).not.toBe(textHash({ transcript: 'a', summary: '' }));
+    expect(textHash({ transcript: 'a', summary: 'b' })).toBe(textHash({ transcript: 'a', summary: 'b' }));
+    expect(Number.isSafeInteger(textHash({ transcript: 'x', summary: null }))).toBe(true);
   });
 });

@@ -53,7 +53,6 @@ describe('migrations', () => {
     expect(names).toEqual(
       expect.arrayContaining([
         'table calls',
-        'table turns',
         'table calls_fts',
         'table sync_state',
         'table raw_dictionaries',
@@ -74,7 +73,7 @@ describe('migrations', () => {
     expect(ftsSql).toMatch(/tokenize = 'unicode61 remove_diacritics 2'/);
     expect(ftsSql).toMatch(/content = 'calls_fts_content'/);
     const columns = (db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('calls') as string[]).join(' ');
-    for (const column of ['backend_json', 'vapi_json', 'backend_seen_at', 'vapi_seen_at', 'transcript_state']) {
+    for (const column of ['content', 'backend_seen_at', 'vapi_seen_at', 'transcript_state', 'stamps', 'text_hash']) {
       expect(columns).toContain(column);
     }
     db.close();
@@ -113,7 +112,7 @@ describe('migrations', () => {
     openCache(fresh).close();
     const old = join(tempDir(), 'old.db');
     const db = new Database(old);
-    db.function('ava_unpack_text', () => null);
+    db.function('ava_call_text', () => null);
     applyMigrations(db, k);
     expect(db.pragma('user_version', { simple: true })).toBe(k);
     db.close();

@@ -13,8 +13,10 @@
  * - `getCall(id)` → `CallDetail | null`; `getRawJson(id)` → each source's latest raw JSON.
  * - `missingFromBackend(window?)` → `MissingReport`; `callsLackingFullTranscript(options?)`; `backendIds()`;
  *   `lookup(ids)`; `getSyncState(key)`; `counts()`.
- * Upkeep: `optimize()` after a large backfill; `checkpoint()`; `close()`.
+ * Upkeep: `optimize()` after a large backfill (compacts the file); `checkpoint()`; `close()`.
  *
+ * Lists are ordered by start time, newest first, then by insertion order (`pk`): a tie-break that keeps every index
+ * small, where the call id would add 36 bytes to each entry of each index.
  * The cache holds no secret: raw JSON is stored with secret-looking values replaced (calls/observe.ts).
  */
 import type Database from 'better-sqlite3';
@@ -27,27 +29,20 @@ import {
   type MissingReport,
   type TranscriptState,
   type Turn,
-  type TurnRole,
 } from '../../../shared/domain';
 import { AppError } from '../../../shared/errors';
 import {
   CALL_FIELDS,
-  type CallField,
   type CallObservation,
   type CallRecord,
-  type RawJson,
-  type SourceTrack,
-  type Stamp,
-  type Stamped,
   type TranscriptValue,
   mergeObservations,
-  sortTimeOf,
 } from '../calls/merge';
-import { statusFinality } from '../calls/status';
 import { formatTranscript } from '../transcript/parse';
-import { createHash } from 'node:crypto';
-import { BUILT_IN_DICTIONARY, type TextUnpacker, dictionaryFor, packJson, packText, unpack } from './codec';
+import { type ContentReader, type DecodedContent, dictionaryIdOf, unpackContent } from './codec';
+import type { Dictionaries } from './dictionaries';
 import { type OpenOptions, type OpenedAs, openDatabase } from './open';
+import { RECORD_COLUMNS, ROW_COLUMNS, type RecordRow, contentOf, iso, recordFromRow, rowParams } from './records';
 import { snippetParts, toFtsQuery } from './search';
 
 export type UpsertOutcome = 'created' | 'changed' | 'refreshed' | 'unchanged';
@@ -105,37 +100,23 @@ export type CacheOptions = OpenOptions;
 
 export function openCache(path: string, options: CacheOptions = {}): Cache {
   const opened = openDatabase(path, options);
-  return new Cache(path, opened.db, opened.texts, opened.openedAs, opened.setAsidePath);
+  return new Cache(path, opened.db, opened.dictionaries, opened.contents, opened.openedAs, opened.setAsidePath);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 
-const FIELD_COLUMNS: Record<CallField, string> = {
-  assistantId: 'assistant_id',
-  assistantName: 'assistant_name',
-  phoneNumberId: 'phone_number_id',
-  customerNumber: 'customer_number',
-  customerName: 'customer_name',
-  status: 'status',
-  endedReason: 'ended_reason',
-  createdAt: 'created_at',
-  startedAt: 'started_at',
-  endedAt: 'ended_at',
-  durationSeconds: 'duration_seconds',
-  cost: 'cost',
-  summary: 'summary',
-  recordingUrl: 'recording_url',
-};
-
 const LIST_COLUMNS =
-  'c.id, c.assistant_id, c.assistant_name, c.phone_number_id, c.customer_number, c.customer_name, c.status, ' +
-  'c.ended_reason, c.started_at, c.ended_at, c.duration_seconds, c.cost, c.summary, c.transcript_state, ' +
-  'c.in_backend, c.in_vapi, c.sort_at';
+  'c.pk, c.id, c.assistant_id, c.assistant_name, c.phone_number_id, c.customer_number, c.customer_name, c.status, ' +
+  'c.ended_reason, c.started_at, c.ended_at, c.duration_seconds, c.cost, c.transcript_state, c.in_backend, ' +
+  'c.in_vapi, c.sort_at, c.content';
 
 /** Ended calls Vapi has and the backend does not. Written exactly as the partial index says, so it is used. */
 const MISSING = 'c.in_vapi = 1 AND c.in_backend = 0 AND c.finality = 4';
 
+const NEWEST_FIRST = 'ORDER BY c.sort_at DESC, c.pk DESC';
+
 interface ListRow {
+  pk: number;
   id: string;
   assistant_id: string | null;
   assistant_name: string | null;
@@ -144,75 +125,15 @@ interface ListRow {
   customer_name: string | null;
   status: string | null;
   ended_reason: string | null;
-  started_at: string | null;
-  ended_at: string | null;
+  started_at: number | null;
+  ended_at: number | null;
   duration_seconds: number | null;
   cost: number | null;
-  summary: string | null;
   transcript_state: TranscriptState;
   in_backend: number;
   in_vapi: number;
   sort_at: number;
-}
-
-interface RecordRow extends Record<string, unknown> {
-  pk: number;
-  id: string;
-  transcript_state: TranscriptState;
-  in_backend: number;
-  in_vapi: number;
-  backend_seen_at: number | null;
-  vapi_seen_at: number | null;
-  first_seen_at: number;
-  stamps: string;
-}
-
-/**
- * The merge stamps of a row, compactly: `[table, fields, transcript, backend raw, vapi raw]`, where `table` lists each
- * distinct stamp once and the rest are indexes into it (-1: none). Most fields of a call share one or two stamps.
- */
-type StoredStamps = [Stamp[], number[], number, number, number];
-
-interface TurnRow {
-  role: number;
-  label: string;
-  offset_ms: number | null;
-  length: number;
-}
-
-const ROLE_CODES: Record<TurnRole, number> = { user: 0, assistant: 1, system: 2, tool: 3, other: 4 };
-const ROLES: readonly TurnRole[] = ['user', 'assistant', 'system', 'tool', 'other'];
-
-/** A call as loaded for a merge: the record, plus its row id. */
-interface Stored {
-  pk: number;
-  record: CallRecord;
-}
-
-/** A cache keeps one dictionary per system prompt it meets, up to this many (then the built-in one). */
-const MAX_DICTIONARIES = 500;
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-
-function toListItem(row: ListRow): CallListItem {
-  return {
-    id: row.id,
-    assistantId: row.assistant_id,
-    assistantName: row.assistant_name,
-    phoneNumberId: row.phone_number_id,
-    customerNumber: row.customer_number,
-    customerName: row.customer_name,
-    status: row.status,
-    endedReason: row.ended_reason,
-    startedAt: row.started_at,
-    endedAt: row.ended_at,
-    durationSeconds: row.duration_seconds,
-    cost: row.cost,
-    summary: row.summary,
-    transcriptState: row.transcript_state,
-    inBackend: row.in_backend === 1,
-    inVapi: row.in_vapi === 1,
-  };
+  content: Buffer;
 }
 
 function invalid(message: string, detail?: string): AppError {
@@ -235,6 +156,19 @@ function translate(error: unknown): unknown {
   return error;
 }
 
+function sameTranscript(a: TranscriptValue, b: TranscriptValue): boolean {
+  if (a.state !== b.state || a.turns.length !== b.turns.length) return false;
+  return a.turns.every((turn, i) => {
+    const other = b.turns[i] as Turn;
+    return (
+      turn.text === other.text &&
+      turn.role === other.role &&
+      turn.label === other.label &&
+      turn.offsetSeconds === other.offsetSeconds
+    );
+  });
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
 export class Cache {
@@ -243,7 +177,8 @@ export class Cache {
   constructor(
     readonly path: string,
     private readonly db: Database.Database,
-    private readonly texts: TextUnpacker,
+    private readonly dictionaries: Dictionaries,
+    private readonly contents: ContentReader,
     /** `created` or `rebuilt`: nothing is cached yet, the sync should do a full sync. */
     readonly openedAs: OpenedAs,
     readonly setAsidePath: string | null,
@@ -274,6 +209,10 @@ export class Cache {
     }
   }
 
+  private decode(blob: Buffer): DecodedContent {
+    return unpackContent(blob, this.dictionaries.get);
+  }
+
   // -------------------------------------------------------------------------------------------------------------
   // Writes
 
@@ -285,7 +224,7 @@ export class Cache {
       else byId.set(obs.id, [obs]);
     }
     const result: UpsertResult = { created: [], changed: [], refreshed: [], unchanged: 0 };
-    this.guard(() =>
+    try {
       this.db.transaction(() => {
         for (const [id, list] of byId) {
           const outcome = this.upsertOne(id, list);
@@ -293,198 +232,83 @@ export class Cache {
           else result[outcome].push(id);
         }
         for (const [key, value] of Object.entries(options.syncState ?? {})) this.writeSyncState(key, value);
-      })(),
-    );
+      })();
+    } catch (error) {
+      // A dictionary made in the rolled-back transaction is gone: forget it before anything is packed with it.
+      this.dictionaries.invalidate();
+      this.dictionaries.load();
+      throw translate(error);
+    }
     return result;
   }
 
   private upsertOne(id: string, observations: CallObservation[]): UpsertOutcome {
-    const stored = this.loadRecord(id);
-    const merged = mergeObservations(observations, stored?.record ?? null);
-    if (stored === undefined) {
-      const pk = Number(this.sql(INSERT_CALL).run(this.rowParams(merged, true, true, true)).lastInsertRowid);
-      this.writeTurns(pk, merged.transcript.value.turns, false);
+    const row = this.sql(`SELECT ${RECORD_COLUMNS.join(', ')} FROM calls WHERE id = ?`).get(id) as
+      RecordRow | undefined;
+    let storedBlob: Buffer | undefined;
+    const blob = () =>
+      (storedBlob ??= this.sql('SELECT content FROM calls WHERE pk = ?').pluck().get(row?.pk) as Buffer);
+    const before = row === undefined ? null : recordFromRow(row, () => this.decode(blob()));
+    const merged = mergeObservations(observations, before);
+
+    if (row === undefined || before === null) {
+      const content = this.pack(merged, null);
+      this.sql(INSERT_CALL).run({ ...rowParams(merged), text_hash: content.hash, content: content.blob });
       return 'created';
     }
-    const before = stored.record;
-    const fieldsChanged = CALL_FIELDS.some((f) => before.fields[f].value !== merged.fields[f].value);
-    const stampsChanged =
+
+    const changedField = CALL_FIELDS.some(
+      (f) => before.fields[f] !== merged.fields[f] && before.fields[f].value !== merged.fields[f].value,
+    );
+    const restamped =
       CALL_FIELDS.some((f) => before.fields[f] !== merged.fields[f]) ||
       before.transcript !== merged.transcript ||
       before.backend?.raw !== merged.backend?.raw ||
       before.vapi?.raw !== merged.vapi?.raw;
     const transcriptChanged =
       before.transcript !== merged.transcript && !sameTranscript(before.transcript.value, merged.transcript.value);
+    const rawChanged = (a: CallRecord['backend'], b: CallRecord['backend']) =>
+      a?.raw !== b?.raw && (a === null || b === null || a.raw.value.text !== b.raw.value.text);
     const sourcesChanged =
       (before.backend === null) !== (merged.backend === null) || (before.vapi === null) !== (merged.vapi === null);
     const seenChanged =
       before.backend?.seenAt !== merged.backend?.seenAt ||
       before.vapi?.seenAt !== merged.vapi?.seenAt ||
       before.firstSeenAt !== merged.firstSeenAt;
-    if (!stampsChanged && !sourcesChanged && !seenChanged) return 'unchanged';
-    const setBackend = merged.backend !== null && before.backend?.raw !== merged.backend.raw;
-    const setVapi = merged.vapi !== null && before.vapi?.raw !== merged.vapi.raw;
+    if (!restamped && !sourcesChanged && !seenChanged) return 'unchanged';
+
+    const contentChanged =
+      transcriptChanged ||
+      before.fields.summary.value !== merged.fields.summary.value ||
+      before.fields.recordingUrl.value !== merged.fields.recordingUrl.value ||
+      rawChanged(before.backend, merged.backend) ||
+      rawChanged(before.vapi, merged.vapi);
+    const content = contentChanged ? this.pack(merged, dictionaryIdOf(blob())) : null;
     this.sql(UPDATE_CALL).run({
-      ...this.rowParams(merged, transcriptChanged, setBackend, setVapi),
-      pk: stored.pk,
-      set_transcript: transcriptChanged ? 1 : 0,
-      set_backend: setBackend ? 1 : 0,
-      set_vapi: setVapi ? 1 : 0,
+      ...rowParams(merged),
+      pk: row.pk,
+      set_content: content === null ? 0 : 1,
+      text_hash: content?.hash ?? null,
+      content: content?.blob ?? null,
     });
-    if (transcriptChanged) this.writeTurns(stored.pk, merged.transcript.value.turns, true);
-    return fieldsChanged || transcriptChanged || sourcesChanged ? 'changed' : 'refreshed';
+    return changedField || transcriptChanged || sourcesChanged ? 'changed' : 'refreshed';
   }
 
-  private rowParams(record: CallRecord, withTranscript: boolean, withBackend: boolean, withVapi: boolean) {
-    const params: Record<string, unknown> = {
-      id: record.id,
-      sort_at: sortTimeOf(record),
-      finality: statusFinality(record.fields.status.value),
-      transcript_state: record.transcript.value.state,
-      in_backend: record.backend === null ? 0 : 1,
-      in_vapi: record.vapi === null ? 0 : 1,
-      backend_seen_at: record.backend?.seenAt ?? null,
-      vapi_seen_at: record.vapi?.seenAt ?? null,
-      first_seen_at: record.firstSeenAt,
-      stamps: stampsOf(record),
-      transcript_doc: withTranscript ? this.packDocument(record.transcript.value.turns) : null,
-      backend_json: withBackend && record.backend ? this.packRaw(record.backend.raw.value) : null,
-      vapi_json: withVapi && record.vapi ? this.packRaw(record.vapi.raw.value) : null,
-    };
-    for (const field of CALL_FIELDS) params[FIELD_COLUMNS[field]] = record.fields[field].value;
-    return params;
-  }
-
-  /** The text the search index reads and the turns point into: turn texts, one newline apart. */
-  private packDocument(turns: readonly Turn[]): Buffer | null {
-    if (turns.length === 0) return null;
-    const text = turns.map((t) => t.text).join('\n');
-    const packed = packText(text);
-    this.texts.remember(packed, text);
-    return packed;
-  }
-
-  private writeTurns(pk: number, turns: readonly Turn[], replace: boolean): void {
-    if (replace) this.sql('DELETE FROM turns WHERE call_pk = ?').run(pk);
-    const insert = this.sql(
-      'INSERT INTO turns (call_pk, seq, role, label, offset_ms, length) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    turns.forEach((turn, seq) =>
-      insert.run(
-        pk,
-        seq,
-        ROLE_CODES[turn.role],
-        turn.label,
-        turn.offsetSeconds === null ? null : Math.round(turn.offsetSeconds * 1000),
-        turn.text.length,
-      ),
-    );
-  }
-
-  private loadRecord(id: string): Stored | undefined {
-    const row = this.sql(SELECT_RECORD).get(id) as RecordRow | undefined;
-    if (row === undefined) return undefined;
-    const [table, fieldRefs, transcriptRef, backendRef, vapiRef] = JSON.parse(row.stamps) as StoredStamps;
-    const stampAt = (ref: number | undefined): Stamp => (ref === undefined || ref < 0 ? [] : (table[ref] ?? []));
-    const fields = {} as Record<CallField, Stamped<unknown>>;
-    CALL_FIELDS.forEach((field, i) => {
-      fields[field] = { value: row[FIELD_COLUMNS[field]] ?? null, stamp: stampAt(fieldRefs[i]) };
-    });
-    const pk = row.pk;
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the lazy getters below read through the cache
-    const self = this;
-    // Turns and raw JSON are read only if the merge needs them (a tie between equal stamps).
-    let turns: readonly Turn[] | undefined;
-    const transcript: TranscriptValue = {
-      state: row.transcript_state,
-      get turns() {
-        return (turns ??= self.loadTurns(pk));
-      },
-    };
-    const track = (seenAt: number | null, column: 'backend_json' | 'vapi_json', stamp: Stamp) => {
-      if (seenAt === null) return null;
-      let text: string | undefined;
-      const raw: RawJson = {
-        get text() {
-          return (text ??= self.loadRaw(pk, column) ?? 'null');
-        },
-      };
-      return { seenAt, raw: { value: raw, stamp } } satisfies SourceTrack;
-    };
-    return {
-      pk,
-      record: {
-        id: row.id,
-        fields: fields as CallRecord['fields'],
-        transcript: { value: transcript, stamp: stampAt(transcriptRef) },
-        backend: row.in_backend === 1 ? track(row.backend_seen_at, 'backend_json', stampAt(backendRef)) : null,
-        vapi: row.in_vapi === 1 ? track(row.vapi_seen_at, 'vapi_json', stampAt(vapiRef)) : null,
-        firstSeenAt: row.first_seen_at,
-      },
-    };
-  }
-
-  private loadTurns(pk: number): Turn[] {
-    const packed = this.sql('SELECT transcript_doc FROM calls WHERE pk = ?').pluck().get(pk) as Buffer | null;
-    const doc = packed === null ? '' : unpack(packed);
-    const rows = this.sql('SELECT role, label, offset_ms, length FROM turns WHERE call_pk = ? ORDER BY seq').all(
-      pk,
-    ) as TurnRow[];
-    let at = 0;
-    return rows.map((row) => {
-      const text = doc.slice(at, at + row.length);
-      at += row.length + 1;
-      const role = ROLES[row.role] ?? 'other';
-      return { role, label: row.label, text, offsetSeconds: row.offset_ms === null ? null : row.offset_ms / 1000 };
-    });
-  }
-
-  private loadRaw(pk: number, column: 'backend_json' | 'vapi_json'): string | null {
-    const blob = this.sql(`SELECT ${column} FROM calls WHERE pk = ?`).pluck().get(pk) as Buffer | null;
-    return blob === null ? null : unpack(blob, this.dictionary);
-  }
-
-  // Compression dictionaries for raw JSON: the built-in skeleton (0), or the skeleton plus an assistant's prompt.
-
-  private dictionaries: Map<number, Buffer> | undefined;
-  private dictionaryIds: Map<string, number> | undefined;
-
-  private loadDictionaries(): void {
-    this.dictionaries = new Map([[0, BUILT_IN_DICTIONARY]]);
-    this.dictionaryIds = new Map();
-    for (const row of this.sql('SELECT id, key, data FROM raw_dictionaries').all() as {
-      id: number;
-      key: string;
-      data: Buffer;
-    }[]) {
-      this.dictionaries.set(row.id, row.data);
-      this.dictionaryIds.set(row.key, row.id);
-    }
-  }
-
-  private readonly dictionary = (id: number): Buffer | undefined => {
-    if (this.dictionaries === undefined) this.loadDictionaries();
-    return this.dictionaries?.get(id);
-  };
-
-  /** Within an upsert's transaction: a new prompt's dictionary is committed with the first row packed against it. */
-  private packRaw(raw: RawJson): Buffer {
-    if (this.dictionaries === undefined || this.dictionaryIds === undefined) this.loadDictionaries();
-    const dictionaries = this.dictionaries as Map<number, Buffer>;
-    const ids = this.dictionaryIds as Map<string, number>;
-    let id = 0;
-    if (raw.prompt) {
-      const key = createHash('sha256').update(raw.prompt).digest('base64url');
-      const known = ids.get(key);
-      if (known !== undefined) id = known;
-      else if (ids.size < MAX_DICTIONARIES) {
-        const data = dictionaryFor(raw.prompt);
-        id = Number(this.sql('INSERT INTO raw_dictionaries (key, data) VALUES (?, ?)').run(key, data).lastInsertRowid);
-        dictionaries.set(id, data);
-        ids.set(key, id);
-      }
-    }
-    return packJson(raw.bytes ?? raw.text, id, dictionaries.get(id) as Buffer);
+  /**
+   * Packs a record's content against its assistant's dictionary, chosen from the freshest raw JSON the batch brought
+   * (one that knows its system prompt); a content repacked without one keeps the dictionary it had.
+   */
+  private pack(record: CallRecord, storedDictionary: number | null) {
+    const fresh = [record.vapi?.raw.value, record.backend?.raw.value].find((raw) => raw?.prompt !== undefined);
+    const dictionaryId =
+      fresh !== undefined
+        ? this.dictionaries.idFor(record.fields.assistantId.value, fresh.prompt ?? null, () => fresh.text)
+        : (storedDictionary ?? 0);
+    const dictionary = this.dictionaries.get(dictionaryId);
+    if (dictionary === undefined) throw new Error(`Missing compression dictionary ${dictionaryId} in the call cache`);
+    const content = contentOf(record, dictionaryId, dictionary);
+    this.contents.remember(content.blob, content.text);
+    return content;
   }
 
   deleteCalls(ids: readonly string[]): number {
@@ -525,6 +349,27 @@ export class Cache {
 
   // -------------------------------------------------------------------------------------------------------------
   // Reads
+
+  private toListItem(row: ListRow): CallListItem {
+    return {
+      id: row.id,
+      assistantId: row.assistant_id,
+      assistantName: row.assistant_name,
+      phoneNumberId: row.phone_number_id,
+      customerNumber: row.customer_number,
+      customerName: row.customer_name,
+      status: row.status,
+      endedReason: row.ended_reason,
+      startedAt: iso(row.started_at),
+      endedAt: iso(row.ended_at),
+      durationSeconds: row.duration_seconds,
+      cost: row.cost,
+      summary: this.contents.read(row.content).summary,
+      transcriptState: row.transcript_state,
+      inBackend: row.in_backend === 1,
+      inVapi: row.in_vapi === 1,
+    };
+  }
 
   listCalls(input: CallListQuery): CallPage {
     const parsed = CallListQuerySchema.safeParse(input);
@@ -572,19 +417,19 @@ export class Cache {
     const page = [...where];
     if (query.cursor !== undefined) {
       const cursor = parseCursor(query.cursor, 't');
-      page.push('(c.sort_at < @cursor_at OR (c.sort_at = @cursor_at AND c.id < @cursor_id))');
+      page.push('(c.sort_at < @cursor_at OR (c.sort_at = @cursor_at AND c.pk < @cursor_pk))');
       params.cursor_at = cursor.sortAt;
-      params.cursor_id = cursor.id;
+      params.cursor_pk = cursor.pk;
     }
     const rows = this.sql(
       `SELECT ${LIST_COLUMNS} FROM calls c ${page.length > 0 ? `WHERE ${page.join(' AND ')}` : ''} ` +
-        'ORDER BY c.sort_at DESC, c.id DESC LIMIT @limit',
+        `${NEWEST_FIRST} LIMIT @limit`,
     ).all(params) as ListRow[];
     const items = rows.slice(0, query.limit);
     const last = rows.length > query.limit ? items[items.length - 1] : undefined;
     return {
-      items: items.map(toListItem),
-      nextCursor: last ? `t:${last.sort_at}:${last.id}` : null,
+      items: items.map((row) => this.toListItem(row)),
+      nextCursor: last ? `t:${last.sort_at}:${last.pk}` : null,
       total,
     };
   }
@@ -605,16 +450,16 @@ export class Cache {
       const cursor = parseCursor(query.cursor, 'r');
       filters.push(
         '(f.rank > @cursor_rank OR (f.rank = @cursor_rank AND ' +
-          '(c.sort_at < @cursor_at OR (c.sort_at = @cursor_at AND c.id < @cursor_id))))',
+          '(c.sort_at < @cursor_at OR (c.sort_at = @cursor_at AND c.pk < @cursor_pk))))',
       );
       params.cursor_rank = cursor.rank;
       params.cursor_at = cursor.sortAt;
-      params.cursor_id = cursor.id;
+      params.cursor_pk = cursor.pk;
     }
     const rows = this.sql(
-      `SELECT ${LIST_COLUMNS}, c.pk AS pk, f.rank AS rank ${from} WHERE ${filters.join(' AND ')} ` +
-        'ORDER BY f.rank, c.sort_at DESC, c.id DESC LIMIT @limit',
-    ).all(params) as (ListRow & { pk: number; rank: number })[];
+      `SELECT ${LIST_COLUMNS}, f.rank AS rank ${from} WHERE ${filters.join(' AND ')} ` +
+        'ORDER BY f.rank, c.sort_at DESC, c.pk DESC LIMIT @limit',
+    ).all(params) as (ListRow & { rank: number })[];
     const items = rows.slice(0, query.limit);
     const last = rows.length > query.limit ? items[items.length - 1] : undefined;
     // Snippets only for the page, not for every match the ranking had to look at.
@@ -624,32 +469,26 @@ export class Cache {
     return {
       items: items.map((row) => {
         const text = snippet.get(match, row.pk) as string | null;
-        return { ...toListItem(row), snippet: text === null ? [] : snippetParts(text) };
+        return { ...this.toListItem(row), snippet: text === null ? [] : snippetParts(text) };
       }),
-      nextCursor: last ? `r:${last.rank}:${last.sort_at}:${last.id}` : null,
+      nextCursor: last ? `r:${last.rank}:${last.sort_at}:${last.pk}` : null,
       total,
     };
   }
 
   getCall(id: string): CallDetail | null {
     return this.guard(() => {
-      const row = this.sql(
-        `SELECT ${LIST_COLUMNS}, c.pk, c.recording_url, c.backend_seen_at, c.vapi_seen_at FROM calls c WHERE c.id = ?`,
-      ).get(id) as
-        | (ListRow & {
-            pk: number;
-            recording_url: string | null;
-            backend_seen_at: number | null;
-            vapi_seen_at: number | null;
-          })
-        | undefined;
+      const row = this.sql(`SELECT ${LIST_COLUMNS}, c.backend_seen_at, c.vapi_seen_at FROM calls c WHERE c.id = ?`).get(
+        id,
+      ) as (ListRow & { backend_seen_at: number | null; vapi_seen_at: number | null }) | undefined;
       if (row === undefined) return null;
-      const turns = this.loadTurns(row.pk);
+      const content = this.decode(row.content);
       return {
-        ...toListItem(row),
-        recordingUrl: row.recording_url,
-        transcript: turns.length > 0 ? formatTranscript(turns) : null,
-        turns,
+        ...this.toListItem(row),
+        summary: content.summary,
+        recordingUrl: content.recordingUrl,
+        transcript: content.turns.length > 0 ? formatTranscript(content.turns) : null,
+        turns: content.turns,
         backendSeenAt: iso(row.backend_seen_at),
         vapiSeenAt: iso(row.vapi_seen_at),
       };
@@ -659,12 +498,11 @@ export class Cache {
   /** Each source's latest raw JSON (secrets stripped), for export and support. */
   getRawJson(id: string): RawJsonPair | null {
     return this.guard(() => {
-      const row = this.sql('SELECT backend_json, vapi_json FROM calls WHERE id = ?').get(id) as
-        { backend_json: Buffer | null; vapi_json: Buffer | null } | undefined;
-      if (row === undefined) return null;
-      const parse = (blob: Buffer | null) =>
-        blob === null ? null : (JSON.parse(unpack(blob, this.dictionary)) as unknown);
-      return { backend: parse(row.backend_json), vapi: parse(row.vapi_json) };
+      const blob = this.sql('SELECT content FROM calls WHERE id = ?').pluck().get(id) as Buffer | undefined;
+      if (blob === undefined) return null;
+      const content = this.decode(blob);
+      const parse = (json: string | null) => (json === null ? null : (JSON.parse(json) as unknown));
+      return { backend: parse(content.backendJson), vapi: parse(content.vapiJson) };
     });
   }
 
@@ -696,10 +534,10 @@ export class Cache {
       }
       const filter = where.join(' AND ');
       const count = this.sql(`SELECT count(*) FROM calls c WHERE ${filter}`).pluck().get(params) as number;
-      const rows = this.sql(
-        `SELECT ${LIST_COLUMNS} FROM calls c WHERE ${filter} ORDER BY c.sort_at DESC, c.id DESC LIMIT @limit`,
-      ).all(params) as ListRow[];
-      return { count, since: iso(since), items: rows.map(toListItem) };
+      const rows = this.sql(`SELECT ${LIST_COLUMNS} FROM calls c WHERE ${filter} ${NEWEST_FIRST} LIMIT @limit`).all(
+        params,
+      ) as ListRow[];
+      return { count, since: iso(since), items: rows.map((row) => this.toListItem(row)) };
     });
   }
 
@@ -713,7 +551,7 @@ export class Cache {
         params.since = Date.parse(options.since);
       }
       const rows = this.sql(
-        `SELECT ${SYNC_INFO_COLUMNS} FROM calls c WHERE ${filter} ORDER BY c.sort_at DESC, c.id DESC LIMIT @limit`,
+        `SELECT ${SYNC_INFO_COLUMNS} FROM calls c WHERE ${filter} ${NEWEST_FIRST} LIMIT @limit`,
       ).all(params) as SyncInfoRow[];
       return rows.map(toSyncInfo);
     });
@@ -758,10 +596,15 @@ export class Cache {
   // -------------------------------------------------------------------------------------------------------------
   // Upkeep
 
-  /** Merges the search index's segments and refreshes the planner's statistics: after a large backfill. */
+  /**
+   * After a large backfill: merges the search index into one segment, rewrites the file compactly (a backfill
+   * inserts newest first, which leaves the time-ordered indexes half full) and refreshes the planner's statistics.
+   * Takes a few seconds for 100,000 calls; needs the free space of one more copy while it runs.
+   */
   optimize(): void {
     this.guard(() => {
-      this.db.prepare("INSERT INTO calls_fts (calls_fts) VALUES ('optimize')").run();
+      this.sql("INSERT INTO calls_fts (calls_fts) VALUES ('optimize')").run();
+      this.db.exec('VACUUM');
       this.db.pragma('optimize');
     });
   }
@@ -785,37 +628,17 @@ export class Cache {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-const FIELD_COLUMN_LIST = CALL_FIELDS.map((f) => FIELD_COLUMNS[f]);
-const ROW_COLUMNS = [
-  'id',
-  'sort_at',
-  'finality',
-  ...FIELD_COLUMN_LIST,
-  'transcript_state',
-  'in_backend',
-  'in_vapi',
-  'backend_seen_at',
-  'vapi_seen_at',
-  'first_seen_at',
-  'stamps',
-];
-
 const INSERT_CALL =
-  `INSERT INTO calls (${[...ROW_COLUMNS, 'transcript_doc', 'backend_json', 'vapi_json'].join(', ')}) ` +
-  `VALUES (${[...ROW_COLUMNS, 'transcript_doc', 'backend_json', 'vapi_json'].map((c) => `@${c}`).join(', ')})`;
+  `INSERT INTO calls (${[...ROW_COLUMNS, 'text_hash', 'content'].join(', ')}) ` +
+  `VALUES (${[...ROW_COLUMNS, 'text_hash', 'content'].map((c) => `@${c}`).join(', ')})`;
 
 const UPDATE_CALL =
   `UPDATE calls SET ${ROW_COLUMNS.filter((c) => c !== 'id')
     .map((c) => `${c} = @${c}`)
     .join(', ')}, ` +
-  'transcript_doc = CASE WHEN @set_transcript THEN @transcript_doc ELSE transcript_doc END, ' +
-  'backend_json = CASE WHEN @set_backend THEN @backend_json ELSE backend_json END, ' +
-  'vapi_json = CASE WHEN @set_vapi THEN @vapi_json ELSE vapi_json END ' +
+  'text_hash = CASE WHEN @set_content THEN @text_hash ELSE text_hash END, ' +
+  'content = CASE WHEN @set_content THEN @content ELSE content END ' +
   'WHERE pk = @pk';
-
-const SELECT_RECORD =
-  `SELECT pk, id, ${FIELD_COLUMN_LIST.join(', ')}, transcript_state, in_backend, in_vapi, ` +
-  'backend_seen_at, vapi_seen_at, first_seen_at, stamps FROM calls WHERE id = ?';
 
 const SYNC_INFO_COLUMNS =
   'c.id, c.in_backend, c.in_vapi, c.status, c.transcript_state, c.started_at, c.backend_seen_at, c.vapi_seen_at';
@@ -826,7 +649,7 @@ interface SyncInfoRow {
   in_vapi: number;
   status: string | null;
   transcript_state: TranscriptState;
-  started_at: string | null;
+  started_at: number | null;
   backend_seen_at: number | null;
   vapi_seen_at: number | null;
 }
@@ -838,64 +661,25 @@ function toSyncInfo(row: SyncInfoRow): CallSyncInfo {
     inVapi: row.in_vapi === 1,
     status: row.status,
     transcriptState: row.transcript_state,
-    startedAt: row.started_at,
+    startedAt: iso(row.started_at),
     backendSeenAt: iso(row.backend_seen_at),
     vapiSeenAt: iso(row.vapi_seen_at),
   };
 }
 
-function stampsOf(record: CallRecord): string {
-  const table: Stamp[] = [];
-  const refs = new Map<string, number>();
-  const ref = (stamp: Stamp | undefined): number => {
-    if (stamp === undefined || stamp.length === 0) return -1;
-    const key = stamp.join(',');
-    let at = refs.get(key);
-    if (at === undefined) {
-      at = table.push(stamp) - 1;
-      refs.set(key, at);
-    }
-    return at;
-  };
-  const fields = CALL_FIELDS.map((field) => ref(record.fields[field].stamp));
-  const stamps: StoredStamps = [
-    table,
-    fields,
-    ref(record.transcript.stamp),
-    ref(record.backend?.raw.stamp),
-    ref(record.vapi?.raw.stamp),
-  ];
-  return JSON.stringify(stamps);
-}
-
-function sameTranscript(a: TranscriptValue, b: TranscriptValue): boolean {
-  if (a.state !== b.state || a.turns.length !== b.turns.length) return false;
-  return a.turns.every((turn, i) => {
-    const other = b.turns[i] as Turn;
-    return (
-      turn.text === other.text &&
-      turn.role === other.role &&
-      turn.label === other.label &&
-      turn.offsetSeconds === other.offsetSeconds
-    );
-  });
-}
-
 interface Cursor {
   rank?: number;
   sortAt: number;
-  id: string;
+  pk: number;
 }
 
 function parseCursor(cursor: string, kind: 't' | 'r'): Cursor {
   const bad = () => invalid('This page of calls is out of date. Reload the list.', `cursor ${JSON.stringify(cursor)}`);
   const parts = cursor.split(':');
-  if (parts[0] !== kind) throw bad();
-  const numbers = kind === 'r' ? 2 : 1;
-  const values = parts.slice(1, 1 + numbers).map(Number);
-  const id = parts.slice(1 + numbers).join(':');
-  if (values.length !== numbers || values.some((v) => !Number.isFinite(v)) || id === '') throw bad();
+  if (parts[0] !== kind || parts.length !== (kind === 'r' ? 4 : 3)) throw bad();
+  const values = parts.slice(1).map(Number);
+  if (values.some((v) => !Number.isFinite(v))) throw bad();
   return kind === 'r'
-    ? { rank: values[0] as number, sortAt: values[1] as number, id }
-    : { sortAt: values[0] as number, id };
+    ? { rank: values[0] as number, sortAt: values[1] as number, pk: values[2] as number }
+    : { sortAt: values[0] as number, pk: values[1] as number };
 }

@@ -1,30 +1,28 @@
 /**
- * How the cache packs text: each packed value starts with a one-byte format tag, so formats can change without a
- * migration rewriting every row.
+ * How the cache packs a call's content: its turns and transcript text, its summary and recording URL, and each
+ * source's raw JSON, in one compressed blob (`calls.content`).
  *
- *   0x00  UTF-8, as is (short values, where compression does not pay)
- *   0x02  raw DEFLATE level 1 with a preset dictionary, then the UTF-8 text; the tag is followed by the dictionary id
- *         (unsigned LEB128). Id 0 is `BUILT_IN_DICTIONARY` below; other ids are rows of `raw_dictionaries`.
- *   0x03  Brotli quality 0
+ * Why one blob: on realistic calls (a minute or two, under 1 KB of transcript, 5–8 KB of Vapi JSON) fixed per-call
+ * costs dominate the cache's size. Packed together, the raw JSON's copies of the transcript (`artifact.messages`,
+ * `artifact.transcript`, `messagesOpenAIFormatted`), of the summary and of the recording URL become back-references to
+ * the text that comes first; and a per-assistant dictionary (a blanked sample call of that assistant, its system prompt
+ * included) turns the ids, URLs, keys and prompt every call repeats into back-references too.
  *
- * Raw JSON uses 0x02. A Vapi call repeats its assistant's system prompt (a few KB) in `artifact.messages` and in
- * `messagesOpenAIFormatted`, and all calls share their key names: a dictionary made of a call skeleton plus the
- * prompt lets each call store only what is its own. Within one document, DEFLATE's 32 KB window turns the transcript's
- * other copies (`artifact.transcript`, `messagesOpenAIFormatted`) into back-references. Level 1 because the store path
- * must cost less than fetching and parsing the page. Measured on bench/cache-fixtures.ts: level 1 plain 1.55× the
- * transcript's bytes in ~150 ms per 1,000 calls; with the dictionary 0.86× in ~75 ms; Brotli q1 1.61× in ~58 ms.
- *
- * Transcript text uses 0x03: it is natural language, Brotli's built-in dictionary suits it, and quality 0 is the
- * fastest (0.38× in ~17 ms per 1,000 calls, against 0.34× in ~32 ms for DEFLATE level 1).
+ * Blob: one tag byte, then the dictionary id (unsigned LEB128), then raw DEFLATE with that preset dictionary:
+ *   0x04  content v1: `<header JSON>\n<transcript><summary><recording URL><backend JSON><vapi JSON>` (UTF-8), where
+ *         the header is `{"t": [[role, label, offsetMs, length], ...], "b": [bytes of each of the five parts, or -1]}`;
+ *         the transcript is the turn texts joined by `\n` and `length` counts UTF-16 code units.
+ * Dictionary 0 is `BUILT_IN_DICTIONARY`; others are rows of `raw_dictionaries`.
  */
-import { brotliCompressSync, brotliDecompressSync, constants, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { Turn, TurnRole } from '../../../shared/domain';
 
-const PLAIN = 0x00;
-const DEFLATE_DICTIONARY = 0x02;
-const BROTLI = 0x03;
-const MIN_TO_COMPRESS = 200;
+const CONTENT_V1 = 0x04;
 /** DEFLATE only looks this far back, so only the end of a dictionary can be used. */
 export const MAX_DICTIONARY_BYTES = 32 * 1024;
+/** Level 3: about 7 % smaller than level 1 for the same time; level 4 and up cost 20–50 % more (bench/cache-store.ts). */
+const LEVEL = 3;
 
 /**
  * Dictionary 0: a Vapi call and a backend call with every field but no content. NEVER EDIT: stored values depend on
@@ -116,10 +114,104 @@ export const BUILT_IN_DICTIONARY = Buffer.from(
   'utf8',
 );
 
-/** A dictionary for values that carry `prompt`: the skeleton, then the prompt as it appears inside JSON. */
-export function dictionaryFor(prompt: string): Buffer {
-  const bytes = Buffer.concat([BUILT_IN_DICTIONARY, Buffer.from(JSON.stringify(prompt).slice(1, -1), 'utf8')]);
+// ---------------------------------------------------------------------------------------------------------------
+// Dictionaries
+
+/** Strings kept in a dictionary sample: what every call of an assistant repeats, never what a caller said. */
+const KEPT_KEYS = new Set([
+  'id',
+  'orgId',
+  'assistantId',
+  'phoneNumberId',
+  'squadId',
+  'type',
+  'status',
+  'endedReason',
+  'provider',
+  'model',
+  'voiceId',
+  'role',
+  'phoneCallProvider',
+  'phoneCallTransport',
+  'source',
+  'subType',
+  'analysisType',
+  'createdAt',
+  'updatedAt',
+  'startedAt',
+  'endedAt',
+]);
+
+function blank(value: unknown, key: string, keepPrompt: boolean): unknown {
+  if (typeof value === 'string') {
+    return KEPT_KEYS.has(key) || /^(?:https?|wss?):\/\//.test(value) ? value : '';
+  }
+  if (Array.isArray(value)) return value.map((item) => blank(item, key, keepPrompt));
+  if (value === null || typeof value !== 'object') return value;
+  const object = value as Record<string, unknown>;
+  const isPrompt = keepPrompt && object.role === 'system';
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(object)) {
+    out[k] = isPrompt && typeof v === 'string' && (k === 'message' || k === 'content') ? v : blank(v, k, keepPrompt);
+  }
+  return out;
+}
+
+/**
+ * A dictionary made from a sample raw JSON of an assistant: the built-in skeleton, then the sample with every string a
+ * caller could have said blanked (ids, times, URLs, roles and the system prompt stay). Later calls of the same
+ * assistant then only store what is their own.
+ */
+export function dictionaryFromSample(sampleJson: string): Buffer {
+  let sample: unknown;
+  try {
+    sample = JSON.parse(sampleJson);
+  } catch {
+    return BUILT_IN_DICTIONARY;
+  }
+  const bytes = Buffer.concat([BUILT_IN_DICTIONARY, Buffer.from(JSON.stringify(blank(sample, '', true)), 'utf8')]);
   return bytes.length <= MAX_DICTIONARY_BYTES ? bytes : bytes.subarray(bytes.length - MAX_DICTIONARY_BYTES);
+}
+
+/** Dictionaries are stored compressed themselves (they are mostly JSON keys and a prompt). */
+export function storeDictionary(dictionary: Buffer): Buffer {
+  return deflateRawSync(dictionary, { level: 6 });
+}
+
+export function loadDictionary(stored: Uint8Array): Buffer {
+  return inflateRawSync(stored);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Content
+
+export interface CallContent {
+  turns: readonly Turn[];
+  summary: string | null;
+  recordingUrl: string | null;
+  /** Raw JSON of each source, as text or UTF-8 bytes. */
+  backendJson: string | Uint8Array | null;
+  vapiJson: string | Uint8Array | null;
+}
+
+export interface DecodedContent {
+  turns: Turn[];
+  /** The turn texts joined by `\n`: what the search index reads. */
+  transcript: string;
+  summary: string | null;
+  recordingUrl: string | null;
+  backendJson: string | null;
+  vapiJson: string | null;
+}
+
+const ROLE_CODES: Record<TurnRole, number> = { user: 0, assistant: 1, system: 2, tool: 3, other: 4 };
+const ROLES: readonly TurnRole[] = ['user', 'assistant', 'system', 'tool', 'other'];
+
+type Header = { t: [number, string, number | null, number][]; b: number[] };
+
+function utf8(part: string | Uint8Array | null): Uint8Array | null {
+  if (part === null) return null;
+  return typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
 }
 
 function uleb128(n: number): Buffer {
@@ -133,68 +225,127 @@ function uleb128(n: number): Buffer {
   return Buffer.from(bytes);
 }
 
-/** Packs JSON (text, or its UTF-8 bytes) against dictionary `id`. */
-export function packJson(json: string | Uint8Array, dictionaryId: number, dictionary: Buffer): Buffer {
-  const utf8 = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
-  if (utf8.length < MIN_TO_COMPRESS) return Buffer.concat([Buffer.of(PLAIN), utf8]);
-  const packed = deflateRawSync(utf8, { level: 1, dictionary });
-  return Buffer.concat([Buffer.of(DEFLATE_DICTIONARY), uleb128(dictionaryId), packed]);
+/** The transcript text a content holds, as the search index reads it. */
+export function transcriptText(turns: readonly Turn[]): string {
+  return turns.map((t) => t.text).join('\n');
 }
 
-/** Packs natural-language text. */
-export function packText(text: string): Buffer {
-  const utf8 = Buffer.from(text, 'utf8');
-  if (utf8.length < MIN_TO_COMPRESS) return Buffer.concat([Buffer.of(PLAIN), utf8]);
-  const packed = brotliCompressSync(utf8, {
-    params: { [constants.BROTLI_PARAM_QUALITY]: 0, [constants.BROTLI_PARAM_SIZE_HINT]: utf8.length },
-  });
-  return Buffer.concat([Buffer.of(BROTLI), packed]);
+export function packContent(content: CallContent, dictionaryId: number, dictionary: Buffer): Buffer {
+  const parts = [
+    Buffer.from(transcriptText(content.turns), 'utf8'),
+    utf8(content.summary),
+    utf8(content.recordingUrl),
+    utf8(content.backendJson),
+    utf8(content.vapiJson),
+  ];
+  const header: Header = {
+    t: content.turns.map((t) => [
+      ROLE_CODES[t.role],
+      t.label,
+      t.offsetSeconds === null ? null : Math.round(t.offsetSeconds * 1000),
+      t.text.length,
+    ]),
+    b: parts.map((p) => (p === null ? -1 : p.length)),
+  };
+  const plain = Buffer.concat([
+    Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'),
+    ...parts.filter((p): p is Uint8Array => p !== null),
+  ]);
+  const packed = deflateRawSync(plain, { level: LEVEL, dictionary });
+  return Buffer.concat([Buffer.of(CONTENT_V1), uleb128(dictionaryId), packed]);
 }
 
-/** Unpacks any format; `dictionaries` resolves the ids `packJson` used. */
-export function unpack(blob: Uint8Array, dictionaries: (id: number) => Buffer | undefined = builtInOnly): string {
+export function unpackContent(blob: Uint8Array, dictionaries: (id: number) => Buffer | undefined): DecodedContent {
   const buffer = Buffer.isBuffer(blob) ? blob : Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
-  const format = buffer[0];
-  if (format === PLAIN) return buffer.toString('utf8', 1);
-  if (format === BROTLI) return brotliDecompressSync(buffer.subarray(1)).toString('utf8');
-  if (format === DEFLATE_DICTIONARY) {
-    let id = 0;
-    let shift = 1;
-    let at = 1;
-    for (;;) {
-      const byte = buffer[at++];
-      if (byte === undefined) throw new Error('Truncated dictionary id in the call cache');
-      id += (byte & 0x7f) * shift;
-      shift *= 128;
-      if ((byte & 0x80) === 0) break;
-    }
-    const dictionary = dictionaries(id);
-    if (dictionary === undefined) throw new Error(`Missing compression dictionary ${id} in the call cache`);
-    return inflateRawSync(buffer.subarray(at), { dictionary }).toString('utf8');
+  if (buffer[0] !== CONTENT_V1) throw new Error(`Unknown content format ${String(buffer[0])} in the call cache`);
+  let id = 0;
+  let shift = 1;
+  let at = 1;
+  for (;;) {
+    const byte = buffer[at++];
+    if (byte === undefined) throw new Error('Truncated dictionary id in the call cache');
+    id += (byte & 0x7f) * shift;
+    shift *= 128;
+    if ((byte & 0x80) === 0) break;
   }
-  throw new Error(`Unknown packed format ${String(format)} in the call cache`);
+  const dictionary = dictionaries(id);
+  if (dictionary === undefined) throw new Error(`Missing compression dictionary ${id} in the call cache`);
+  const plain = inflateRawSync(buffer.subarray(at), { dictionary });
+  const newline = plain.indexOf(0x0a);
+  const header = JSON.parse(plain.toString('utf8', 0, newline)) as Header;
+  let offset = newline + 1;
+  const parts = header.b.map((length) => {
+    if (length < 0) return null;
+    const text = plain.toString('utf8', offset, offset + length);
+    offset += length;
+    return text;
+  });
+  const transcript = parts[0] ?? '';
+  let position = 0;
+  const turns = header.t.map(([role, label, offsetMs, length]) => {
+    const text = transcript.slice(position, position + length);
+    position += length + 1;
+    return { role: ROLES[role] ?? 'other', label, text, offsetSeconds: offsetMs === null ? null : offsetMs / 1000 };
+  });
+  return {
+    turns,
+    transcript,
+    summary: parts[1] ?? null,
+    recordingUrl: parts[2] ?? null,
+    backendJson: parts[3] ?? null,
+    vapiJson: parts[4] ?? null,
+  };
+}
+
+/** What the search index reads of a content. */
+export interface IndexedText {
+  transcript: string;
+  summary: string | null;
 }
 
 /**
- * `unpack` for the SQL function the search index reads transcripts through, with a memory of the value just packed:
- * the insert and update triggers then index the text the cache already has, instead of decompressing it again.
+ * Reads contents for the SQL function the search index reads through, remembering the last two: a trigger reads the
+ * transcript and the summary of the same row, an update trigger the old row's and the new one's, and on a write the
+ * cache hands over what it just packed, so the index is fed without decompressing it again.
  */
-export class TextUnpacker {
-  private packed: Buffer | null = null;
-  private text = '';
+export class ContentReader {
+  private recent: { blob: Buffer; text: IndexedText }[] = [];
 
-  remember(packed: Buffer | null, text: string): void {
-    this.packed = packed;
-    this.text = text;
+  constructor(private readonly dictionaries: (id: number) => Buffer | undefined) {}
+
+  remember(blob: Buffer, text: IndexedText): void {
+    this.recent = [{ blob, text }, ...this.recent.slice(0, 1)];
   }
 
-  unpack(blob: Uint8Array): string {
-    const last = this.packed;
-    if (last !== null && blob.length === last.length && last.equals(blob)) return this.text;
-    return unpack(blob);
+  read(blob: Uint8Array): IndexedText {
+    for (const entry of this.recent) {
+      if (entry.blob.length === blob.length && entry.blob.equals(blob)) return entry.text;
+    }
+    const { transcript, summary } = unpackContent(blob, this.dictionaries);
+    const text = { transcript, summary };
+    this.remember(Buffer.from(blob), text);
+    return text;
   }
 }
 
-function builtInOnly(id: number): Buffer | undefined {
-  return id === 0 ? BUILT_IN_DICTIONARY : undefined;
+/** The dictionary a packed content was made with. */
+export function dictionaryIdOf(blob: Uint8Array): number {
+  let id = 0;
+  let shift = 1;
+  for (let at = 1; ; at++) {
+    const byte = blob[at];
+    if (byte === undefined) throw new Error('Truncated dictionary id in the call cache');
+    id += (byte & 0x7f) * shift;
+    shift *= 128;
+    if ((byte & 0x80) === 0) return id;
+  }
+}
+
+/** 48 bits of SHA-1 of the indexed text: tells the update trigger whether to re-index. */
+export function textHash(text: IndexedText): number {
+  return createHash('sha1')
+    .update(text.transcript)
+    .update(text.summary === null ? '\u0001' : `\u0000${text.summary}`)
+    .digest()
+    .readUIntBE(0, 6);
 }

@@ -15,7 +15,8 @@ import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Notice } from '../../../shared/domain';
 import { AppError } from '../../../shared/errors';
-import { TextUnpacker } from './codec';
+import { ContentReader } from './codec';
+import { Dictionaries } from './dictionaries';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
 
 export type OpenedAs = 'created' | 'existing' | 'rebuilt';
@@ -28,15 +29,17 @@ export interface OpenOptions {
 
 export interface OpenedDatabase {
   db: Database.Database;
-  /** Behind the SQL function the search index reads transcripts through; see `TextUnpacker`. */
-  texts: TextUnpacker;
+  /** The content compression dictionaries of this database. */
+  dictionaries: Dictionaries;
+  /** Behind the SQL function the search index reads call text through; see `ContentReader`. */
+  contents: ContentReader;
   openedAs: OpenedAs;
   /** Where a damaged file was moved, when it was. */
   setAsidePath: string | null;
 }
 
 /** Larger pages pack several mid-size rows (a few KB of transcript) per page instead of one. */
-const PAGE_SIZE = 8192;
+const PAGE_SIZE = 32768;
 const BUSY_TIMEOUT_MS = 5000;
 
 class DamagedError extends Error {}
@@ -48,11 +51,12 @@ export function openDatabase(path: string, options: OpenOptions = {}): OpenedDat
     throw unavailable(path, error);
   }
   if (!existsSync(path) || statSync(path).size === 0) {
-    const texts = new TextUnpacker();
-    return { db: createFresh(path, texts), texts, openedAs: 'created', setAsidePath: null };
+    const [dictionaries, contents] = readers();
+    const db = createFresh(path, dictionaries, contents);
+    return { db, dictionaries, contents, openedAs: 'created', setAsidePath: null };
   }
   let db: Database.Database | undefined;
-  const texts = new TextUnpacker();
+  const [dictionaries, contents] = readers();
   try {
     db = new Database(path, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
     const version = db.pragma('user_version', { simple: true }) as number;
@@ -67,15 +71,16 @@ export function openDatabase(path: string, options: OpenOptions = {}): OpenedDat
     }
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new DamagedError(`quick_check: ${String(check)}`);
-    configure(db, texts);
+    configure(db, dictionaries, contents);
     applyMigrations(db);
-    return { db, texts, openedAs: 'existing', setAsidePath: null };
+    dictionaries.load();
+    return { db, dictionaries, contents, openedAs: 'existing', setAsidePath: null };
   } catch (error) {
     closeQuietly(db);
     if (error instanceof AppError) throw error;
     if (!isDamage(error)) throw unavailable(path, error);
     const setAsidePath = moveAside(path, (options.now ?? (() => new Date()))());
-    const fresh = createFresh(path, texts);
+    const fresh = createFresh(path, dictionaries, contents);
     options.onNotice?.({
       kind: 'cache-rebuilt',
       message:
@@ -83,18 +88,24 @@ export function openDatabase(path: string, options: OpenOptions = {}): OpenedDat
         'Calls will reappear as the sync runs.',
       params: { file: basename(setAsidePath) },
     });
-    return { db: fresh, texts, openedAs: 'rebuilt', setAsidePath };
+    return { db: fresh, dictionaries, contents, openedAs: 'rebuilt', setAsidePath };
   }
 }
 
-function createFresh(path: string, texts: TextUnpacker): Database.Database {
+function readers(): [Dictionaries, ContentReader] {
+  const dictionaries = new Dictionaries();
+  return [dictionaries, new ContentReader(dictionaries.get)];
+}
+
+function createFresh(path: string, dictionaries: Dictionaries, contents: ContentReader): Database.Database {
   let db: Database.Database | undefined;
   try {
     db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
     // Only takes effect before the first write, which is why it comes before WAL and the migrations.
     db.pragma(`page_size = ${PAGE_SIZE}`);
-    configure(db, texts);
+    configure(db, dictionaries, contents);
     applyMigrations(db);
+    dictionaries.load();
     return db;
   } catch (error) {
     closeQuietly(db);
@@ -102,11 +113,14 @@ function createFresh(path: string, texts: TextUnpacker): Database.Database {
   }
 }
 
-function configure(db: Database.Database, texts: TextUnpacker): void {
-  // The search index reads transcripts through this (see migrations/001_init.ts).
-  db.function('ava_unpack_text', { deterministic: true }, (blob: unknown) =>
-    blob instanceof Uint8Array ? texts.unpack(blob) : null,
-  );
+function configure(db: Database.Database, dictionaries: Dictionaries, contents: ContentReader): void {
+  dictionaries.attach(db);
+  // The search index reads a call's transcript (0) and summary (1) through this (see migrations/001_init.ts).
+  db.function('ava_call_text', { deterministic: true }, (blob: unknown, part: unknown) => {
+    if (!(blob instanceof Uint8Array)) return null;
+    const content = contents.read(blob);
+    return part === 0 ? content.transcript : content.summary;
+  });
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
@@ -114,6 +128,8 @@ function configure(db: Database.Database, texts: TextUnpacker): void {
   // Bulk upserts touch the FTS index and several indexes per call: keep their pages in memory (16 MB).
   db.pragma('cache_size = -16000');
   db.pragma('temp_store = MEMORY');
+  // After a checkpoint the WAL is cut back to this, so a large backfill does not leave a large file behind.
+  db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
 }
 
 export function applyMigrations(db: Database.Database, upTo = SCHEMA_VERSION): void {

@@ -233,7 +233,10 @@ function observation(
 ): CallObservation | null {
   const callId = word(id);
   if (callId === null || callId.length > 128) return null;
-  return { id: callId, source, seenAt, version, fields, transcript, raw: lazyRaw(raw, prompt, options.json) };
+  // Whole milliseconds: the cache packs stamps as integers.
+  const seen = Math.floor(seenAt);
+  const at = source === 'vapi' ? Math.floor(version) : seen;
+  return { id: callId, source, seenAt: seen, version: at, fields, transcript, raw: lazyRaw(raw, prompt, options.json) };
 }
 
 export interface ObserveOptions {

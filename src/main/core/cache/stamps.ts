@@ -1,0 +1,84 @@
+/**
+ * The merge stamps of a call (calls/merge.ts), packed small: they sit in every row and a call's fields mostly share
+ * one or two stamps. Layout, all LEB128 (stamp values zigzag-encoded, so a time before 1970 survives): the number of
+ * distinct stamps; each stamp as its length then its values; then one reference per field (`CALL_FIELDS` order), then the transcript's, the backend raw's and the Vapi
+ * raw's, each the stamp's index plus one (0: none).
+ */
+import { CALL_FIELDS, type CallRecord, type Stamp } from '../calls/merge';
+
+export interface UnpackedStamps {
+  fields: Stamp[];
+  transcript: Stamp;
+  backend: Stamp;
+  vapi: Stamp;
+}
+
+function write(out: number[], n: number): void {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`Cannot pack ${n} in merge stamps`);
+  do {
+    let byte = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) byte |= 0x80;
+    out.push(byte);
+  } while (n > 0);
+}
+
+const zigzag = (n: number): number => {
+  if (!Number.isSafeInteger(n) || Math.abs(n) > 2 ** 51)
+    throw new Error(`A merge stamp holds ${n}, not a rank or a time`);
+  return n >= 0 ? 2 * n : -2 * n - 1;
+};
+const unzigzag = (n: number): number => (n % 2 === 0 ? n / 2 : -(n + 1) / 2);
+
+export function packStamps(record: CallRecord): Buffer {
+  const table: Stamp[] = [];
+  const index = new Map<string, number>();
+  const ref = (stamp: Stamp | undefined): number => {
+    if (stamp === undefined || stamp.length === 0) return 0;
+    const key = stamp.join(',');
+    let at = index.get(key);
+    if (at === undefined) {
+      at = table.push(stamp);
+      index.set(key, at);
+    }
+    return at;
+  };
+  const refs = [
+    ...CALL_FIELDS.map((field) => ref(record.fields[field].stamp)),
+    ref(record.transcript.stamp),
+    ref(record.backend?.raw.stamp),
+    ref(record.vapi?.raw.stamp),
+  ];
+  const out: number[] = [];
+  write(out, table.length);
+  for (const stamp of table) {
+    write(out, stamp.length);
+    for (const value of stamp) write(out, zigzag(value));
+  }
+  for (const r of refs) write(out, r);
+  return Buffer.from(out);
+}
+
+export function unpackStamps(bytes: Uint8Array): UnpackedStamps {
+  let at = 0;
+  const read = (): number => {
+    let n = 0;
+    let shift = 1;
+    for (;;) {
+      const byte = bytes[at++];
+      if (byte === undefined) throw new Error('Truncated merge stamps in the call cache');
+      n += (byte & 0x7f) * shift;
+      shift *= 128;
+      if ((byte & 0x80) === 0) return n;
+    }
+  };
+  const table: Stamp[] = [];
+  for (let count = read(); count > 0; count--) {
+    const stamp: number[] = [];
+    for (let length = read(); length > 0; length--) stamp.push(unzigzag(read()));
+    table.push(stamp);
+  }
+  const stampAt = (r: number): Stamp => (r === 0 ? [] : (table[r - 1] ?? []));
+  const fields = CALL_FIELDS.map(() => stampAt(read()));
+  return { fields, transcript: stampAt(read()), backend: stampAt(read()), vapi: stampAt(read()) };
+}
