@@ -5,7 +5,7 @@
 import { app, BrowserWindow, nativeTheme, protocol, session, shell, type WebContents } from 'electron';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createCore, type Core } from './core/app';
+import { createCore, developmentOverrides, type Core } from './core/app';
 import {
   APP_ORIGIN,
   APP_SCHEME,
@@ -53,6 +53,9 @@ if (!app.requestSingleInstanceLock()) {
       osLocale: app.getLocale(),
       env: process.env,
       openExternal: (url) => shell.openExternal(url),
+      // Service overrides and demo accounts are for development against the local fakes: a packaged app ignores
+      // them, so nothing in the environment can send its keys elsewhere.
+      ...(app.isPackaged ? {} : developmentOverrides(process.env)),
     });
     core.on((event, payload) => broadcast(event, payload));
     registerIpc(core.dispatch);

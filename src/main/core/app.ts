@@ -3,23 +3,49 @@
  * handlers. Both shells (Electron in `src/main/index.ts`, the preview host in `src/preview/server`) call this and
  * nothing else, so the renderer talks to the same core whatever the transport.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventMap, EventName, Handlers } from '../../shared/contract';
-import { DEFAULT_SETTINGS, type AppStatus, type Settings, type Transport } from '../../shared/domain';
+import type { AppStatus, BackendHealth, DataTable, VapiState } from '../../shared/domain';
 import { AppError } from '../../shared/errors';
+import { listAssistants } from './assistants/list';
+import { createTrustBase } from './auth/accounts';
+import { openCache, type Cache } from './cache/cache';
+import { applyDemoSetup, demoFromEnv, type DemoSetup } from './demo';
+import { LOG_FILE_NAME } from './log/logger';
 import { createDispatcher, type Dispatch } from './rpc';
 import { isAllowedExternalUrl } from './security';
+import { SyncEngine } from './sync/engine';
 
 export interface CoreOptions {
   dataDir: string;
-  transport: Transport;
+  transport: 'electron' | 'preview';
   appVersion: string;
   platform: string;
   osLocale: string;
   env?: NodeJS.ProcessEnv;
   /** Opens an allow-listed link in the user's browser; absent where there is no desktop (the preview host). */
   openExternal?: (url: string) => Promise<void>;
+  /** Keychain service name (the demo keeps its fake keys apart from real ones). */
+  keychainService?: string;
+  /** Service base URLs: the local fakes in tests and the demo; Vapi's and Twilio's own otherwise. */
+  vapiUrl?: string;
+  twilioUrl?: string;
+  /** Accounts to connect at start (the demo, against the local fakes). */
+  demo?: DemoSetup;
+  /** Sync tuning (tests and benchmarks). */
+  sync?: { backendConcurrency?: number; vapiPageSize?: number; autoStart?: boolean };
+  now?: () => number;
+}
+
+/** What a development shell (the demo, e2e runs) may set from the environment. Never used by a packaged app. */
+export function developmentOverrides(env: NodeJS.ProcessEnv): Partial<CoreOptions> {
+  const demo = demoFromEnv(env);
+  return {
+    ...(env.AVA_VAPI_URL ? { vapiUrl: env.AVA_VAPI_URL } : {}),
+    ...(env.AVA_TWILIO_URL ? { twilioUrl: env.AVA_TWILIO_URL } : {}),
+    ...(env.AVA_KEYCHAIN_SERVICE ? { keychainService: env.AVA_KEYCHAIN_SERVICE } : {}),
+    ...(demo ? { demo } : {}),
+  };
 }
 
 export type CoreListener = <E extends EventName>(event: E, payload: EventMap[E]) => void;
@@ -29,37 +55,115 @@ export interface Core {
   handlers: Handlers;
   /** Subscribes to every event the core emits; returns the unsubscribe function. */
   on(listener: CoreListener): () => void;
-  /** Starts background work (first sync, schedule). */
+  /** Restores the session and starts background work (health check, first sync, schedule). */
   start(): Promise<void>;
   dispose(): Promise<void>;
 }
 
 export async function createCore(options: CoreOptions): Promise<Core> {
-  mkdirSync(options.dataDir, { recursive: true });
   const listeners = new Set<CoreListener>();
   const emit: CoreListener = (event, payload) => {
     for (const listener of listeners) listener(event, payload);
   };
-  let settings: Settings = { ...DEFAULT_SETTINGS };
+  const changed = (...tables: DataTable[]): void => emit('data.changed', { tables });
 
+  const trust = createTrustBase({
+    dataDir: options.dataDir,
+    env: options.env ?? {},
+    userAgent: `AVA-Desk/${options.appVersion}`,
+    ...(options.keychainService ? { keychainService: options.keychainService } : {}),
+    ...(options.vapiUrl ? { vapiUrl: options.vapiUrl } : {}),
+    ...(options.twilioUrl ? { twilioUrl: options.twilioUrl } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const { logger, settings, vault, session, accounts, vapi, backend } = trust;
+  logger.info('core: start', { transport: options.transport, version: options.appVersion });
+  if (settings.recovered) {
+    logger.warn('settings: the settings file was unreadable and was set aside', { ...settings.recovered });
+  }
+
+  let cache: Cache | null = null;
+  let cacheError: AppError | null = null;
+  try {
+    cache = openCache(join(options.dataDir, 'calls.db'), { onNotice: (notice) => emit('notice', notice) });
+  } catch (error) {
+    cacheError =
+      error instanceof AppError
+        ? error
+        : new AppError({ code: 'cache-unavailable', message: 'The call cache cannot be opened.' }, { cause: error });
+    logger.error('cache: cannot open', { error });
+  }
+  const openedCache = (): Cache => {
+    if (!cache) throw cacheError!;
+    return cache;
+  };
+
+  let backendHealth: BackendHealth = 'unknown';
+  let vapiState: VapiState = 'unknown';
   const status = (): AppStatus => ({
-    backend: 'unknown',
-    auth: 'signed-out',
-    vapi: 'no-key',
-    keychain: 'ok',
-    sync: {
+    backend: backendHealth,
+    auth: session.state().state,
+    vapi: vapiState,
+    keychain: vault.keychainState().available ? 'ok' : 'unavailable',
+    sync: engine?.status() ?? {
       running: false,
       phase: 'idle',
       lastSyncAt: null,
       lastResults: [],
-      pausedReason: 'signed-out',
+      pausedReason: null,
       nextSyncAt: null,
     },
   });
+  const pushStatus = (): void => emit('status', status());
 
-  const notYet = (): never => {
-    throw new AppError({ code: 'internal', message: 'AVA Desk cannot do this yet.' });
-  };
+  const engine = cache
+    ? new SyncEngine({
+        cache,
+        backend,
+        session,
+        vapi,
+        vault,
+        settings,
+        logger,
+        ...(options.now ? { now: options.now } : {}),
+        ...(options.sync?.backendConcurrency ? { backendConcurrency: options.sync.backendConcurrency } : {}),
+        ...(options.sync?.vapiPageSize ? { vapiPageSize: options.sync.vapiPageSize } : {}),
+        onStatus: pushStatus,
+        onProgress: (progress) => emit('sync.progress', progress),
+        onCallsChanged: () => changed('calls'),
+        onSourceResult: (result) => {
+          const code = result.error?.code;
+          const reached = result.ok || (code !== 'offline' && code !== 'timeout');
+          if (result.source === 'backend') backendHealth = reached ? 'ok' : 'unreachable';
+          else
+            vapiState = result.ok
+              ? 'ok'
+              : code === 'unauthorized'
+                ? 'unauthorized'
+                : reached
+                  ? vapiState
+                  : 'unreachable';
+        },
+      })
+    : null;
+
+  session.onChange((state) => {
+    changed('auth');
+    pushStatus();
+    if (state.state === 'expired') {
+      emit('notice', {
+        kind: 'session-expired',
+        message: 'Your AVA session has ended. Sign in again to keep syncing.',
+      });
+    }
+  });
+  settings.onChange(() => {
+    changed('settings');
+    engine?.reschedule();
+  });
+
+  /** A sync in the background, after something that makes more of it possible (a key, a sign-in). */
+  const syncSoon = (): void => engine?.requestRun();
 
   const handlers: Handlers = {
     app: {
@@ -71,7 +175,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         osLocale: options.osLocale,
         dataDir: options.dataDir,
         cachePath: join(options.dataDir, 'calls.db'),
-        logPath: join(options.dataDir, 'logs', 'ava-desk.log'),
+        logPath: logger.path ?? join(options.dataDir, 'logs', LOG_FILE_NAME),
       }),
       status: async () => status(),
       openExternal: async ({ url }) => {
@@ -85,28 +189,102 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       },
     },
     settings: {
-      get: async () => settings,
-      update: async (patch) => {
-        settings = { ...settings, ...patch };
-        emit('data.changed', { tables: ['settings'] });
-        return settings;
+      get: async () => settings.get(),
+      update: async (patch) => settings.update(patch),
+    },
+    secrets: {
+      status: () => accounts.secretsStatus(),
+      forget: async ({ name }) => {
+        const result = await accounts.forgetSecret(name);
+        if (name === 'vapiPrivateKey') vapiState = 'no-key';
+        changed('secrets', 'assistants');
+        pushStatus();
+        return result;
       },
     },
-    secrets: { status: notYet, forget: notYet },
-    vapi: { connect: notYet },
-    twilio: { connect: notYet },
-    webhookSecret: { set: notYet },
-    backend: { check: notYet, setUrl: notYet },
-    auth: { status: notYet, signIn: notYet, signOut: notYet },
-    calls: { list: notYet, get: notYet, missing: notYet },
-    sync: { status: notYet, now: notYet },
-    assistants: { list: notYet },
+    vapi: {
+      connect: async ({ privateKey }) => {
+        const result = await accounts.connectVapi(privateKey);
+        vapiState = 'ok';
+        changed('secrets', 'assistants');
+        pushStatus();
+        syncSoon();
+        return result;
+      },
+    },
+    twilio: {
+      connect: async ({ accountSid, authToken }) => {
+        const result = await accounts.connectTwilio(accountSid, authToken);
+        changed('secrets');
+        return result;
+      },
+    },
+    webhookSecret: {
+      set: async ({ value }) => {
+        const result = await accounts.setWebhookSecret(value);
+        changed('secrets');
+        return result;
+      },
+    },
+    backend: {
+      check: async ({ url }) => {
+        const current = url === undefined;
+        if (current) {
+          backendHealth = 'checking';
+          pushStatus();
+        }
+        const check = await accounts.checkBackend(url, {
+          onWaking: () => {
+            if (!current) return;
+            backendHealth = 'waking';
+            pushStatus();
+          },
+        });
+        if (current) {
+          backendHealth = check.health;
+          pushStatus();
+        }
+        return check;
+      },
+      setUrl: async ({ url }) => {
+        const result = await accounts.setBackendUrl(url);
+        backendHealth = 'ok';
+        pushStatus();
+        return result;
+      },
+    },
+    auth: {
+      status: async () => accounts.authState(),
+      signIn: async ({ identifier, password, remember }) => {
+        const state = await accounts.signIn(identifier, password, remember);
+        backendHealth = 'ok';
+        syncSoon();
+        return state;
+      },
+      signOut: () => accounts.signOut(),
+    },
+    calls: {
+      list: async (query) => openedCache().listCalls(query),
+      get: async ({ id }) => {
+        const call = openedCache().getCall(id);
+        if (!call) throw new AppError({ code: 'not-found', message: 'This call is not in the cache.' });
+        return call;
+      },
+      missing: async () => openedCache().missingFromBackend(),
+    },
+    sync: {
+      status: async () => status().sync,
+      now: async () => {
+        if (!engine) throw cacheError!;
+        return engine.run();
+      },
+    },
+    assistants: {
+      list: () => listAssistants(vapi, settings.get().backendUrl),
+    },
   };
 
-  const dispatch = createDispatcher(handlers, {
-    warn: (message, fields) => console.warn(message, fields ?? ''),
-    error: (message, fields) => console.error(message, fields ?? ''),
-  });
+  const dispatch = createDispatcher(handlers, logger.child({ module: 'rpc' }));
 
   return {
     dispatch,
@@ -115,8 +293,29 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    async start() {},
+    async start() {
+      try {
+        await session.restore();
+      } catch (error) {
+        logger.warn('core: session not restored', { error });
+        if (error instanceof AppError && error.code === 'keychain-unavailable') {
+          emit('notice', { kind: 'keychain-unavailable', message: error.message, params: { detail: error.message } });
+        }
+      }
+      try {
+        vapiState = (await vault.get('vapiPrivateKey')) ? 'unknown' : 'no-key';
+      } catch {
+        vapiState = 'unknown';
+      }
+      if (options.demo) await applyDemoSetup(handlers, options.demo, logger);
+      pushStatus();
+      void handlers.backend.check({}).catch((error: unknown) => logger.warn('core: health check failed', { error }));
+      if (engine && options.sync?.autoStart !== false) engine.start();
+    },
     async dispose() {
+      await engine?.stop();
+      cache?.close();
+      await trust.close();
       listeners.clear();
     },
   };

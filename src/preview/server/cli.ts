@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createCore } from '../../main/core/app';
+import { createCore, developmentOverrides } from '../../main/core/app';
 import { startPreviewHost } from './host';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     platform: process.platform,
     osLocale: Intl.DateTimeFormat().resolvedOptions().locale,
     env: process.env,
+    ...developmentOverrides(process.env),
   });
   const host = await startPreviewHost({
     core,

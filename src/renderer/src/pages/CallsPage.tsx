@@ -250,7 +250,10 @@ function Detail({ call }: { call: CallDetail }): ReactElement {
   const { t, i18n } = useTranslation();
   const filters = useCalls((s) => s.filters);
   const ref = useRef<HTMLElement>(null);
-  useEffect(() => ref.current?.scrollTo({ top: 0 }), [call.id]);
+  useEffect(() => {
+    // A block body: scrollTo returns a promise in recent Chromium, and an effect may only return a cleanup.
+    ref.current?.scrollTo({ top: 0 });
+  }, [call.id]);
   return (
     <section className="call-detail" ref={ref} aria-label={t('calls.detailLabel')} data-testid="call-detail">
       <h2 className="call-detail-title">{who(t, call)}</h2>

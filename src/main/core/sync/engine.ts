@@ -1,0 +1,277 @@
+/**
+ * When and how a sync runs: on start, on demand, and every N minutes (from settings); never two at once (a second
+ * request joins the running one); each source on its own, so a Vapi failure does not stop the backend part and vice
+ * versa; progress and status reported as they change. With nothing runnable (signed out and no Vapi key, keychain
+ * unavailable, offline) the cache stays browsable and the status says why sync is paused.
+ */
+import type { SyncPauseReason, SyncProgress, SyncSource, SyncSourceResult, SyncStatus } from '../../../shared/domain';
+import { AppError } from '../../../shared/errors';
+import type { AuthSession } from '../auth/session';
+import type { Cache } from '../cache/cache';
+import type { BackendClient } from '../clients/backend';
+import type { VapiClient } from '../clients/vapi';
+import type { Logger } from '../log/logger';
+import type { Vault } from '../secrets/vault';
+import { syncFromBackend, type SourceOutcome } from './backend';
+import { syncFromVapi } from './vapi';
+
+export interface SyncEngineOptions {
+  cache: Cache;
+  backend: BackendClient;
+  session: AuthSession;
+  vapi: VapiClient;
+  vault: Pick<Vault, 'get'>;
+  settings: { get(): { syncIntervalMinutes: number; vapiBackfillDays: number } };
+  logger: Logger;
+  now?: () => number;
+  backendConcurrency?: number;
+  vapiPageSize?: number;
+  onStatus?: (status: SyncStatus) => void;
+  onProgress?: (progress: SyncProgress) => void;
+  /** Called after a run that changed calls in the cache. */
+  onCallsChanged?: () => void;
+  /** Called with each source's outcome (the status bar follows Vapi and backend reachability from it). */
+  onSourceResult?: (result: SyncSourceResult) => void;
+}
+
+export const DEFAULT_BACKEND_CONCURRENCY = 8;
+export const DEFAULT_VAPI_PAGE_SIZE = 250;
+const PROGRESS_EVERY_MS = 100;
+
+export class SyncEngine {
+  private running: Promise<SyncStatus> | null = null;
+  private phase: SyncStatus['phase'] = 'idle';
+  private lastSyncAt: string | null = null;
+  private lastResults: SyncSourceResult[] = [];
+  private pausedReason: SyncPauseReason | null = null;
+  private nextSyncAt: number | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = true;
+  /** Something made more of the sync possible while one was running (a key, a sign-in): run again after it. */
+  private again = false;
+  private abort: AbortController | null = null;
+  private lastProgressAt = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly options: SyncEngineOptions) {
+    this.now = options.now ?? Date.now;
+    this.lastSyncAt = options.cache.getSyncState<string>('sync.lastSyncAt') ?? null;
+  }
+
+  status(): SyncStatus {
+    return {
+      running: this.running !== null,
+      phase: this.phase,
+      lastSyncAt: this.lastSyncAt,
+      lastResults: this.lastResults,
+      pausedReason: this.pausedReason,
+      nextSyncAt: this.nextSyncAt === null ? null : new Date(this.nextSyncAt).toISOString(),
+    };
+  }
+
+  /** Runs a sync now, or joins the one already running. */
+  run(): Promise<SyncStatus> {
+    if (this.stopped) return Promise.resolve(this.status());
+    if (this.running) return this.running;
+    this.clearTimer();
+    this.running = this.runOnce().finally(() => {
+      this.running = null;
+      this.phase = 'idle';
+      if (this.again && !this.stopped) {
+        this.again = false;
+        void this.run();
+        return;
+      }
+      this.schedule();
+      this.emitStatus();
+    });
+    this.emitStatus();
+    return this.running;
+  }
+
+  /**
+   * Asks for a sync because something changed that lets it do more (a new key, a sign-in): starts one, or runs
+   * another right after the current one (which may have started without it). Nothing before `start()`.
+   */
+  requestRun(): void {
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else void this.run();
+  }
+
+  /** First sync now, then every `syncIntervalMinutes`. */
+  start(): void {
+    this.stopped = false;
+    void this.run();
+  }
+
+  /** Reschedules after the interval setting changed. */
+  reschedule(): void {
+    if (this.running || this.stopped) return;
+    this.clearTimer();
+    this.schedule();
+    this.emitStatus();
+  }
+
+  /** Stops scheduling and aborts the running sync; resolves when it has let go (its commits are kept). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.clearTimer();
+    this.abort?.abort(new AppError({ code: 'busy', message: 'The sync was stopped.' }));
+    await this.running?.catch(() => undefined);
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    const minutes = this.options.settings.get().syncIntervalMinutes;
+    this.nextSyncAt = this.now() + minutes * 60_000;
+    this.timer = setTimeout(() => void this.run(), minutes * 60_000);
+    this.timer.unref?.();
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.nextSyncAt = null;
+  }
+
+  private async runOnce(): Promise<SyncStatus> {
+    this.abort = new AbortController();
+    const signal = this.abort.signal;
+    const { options } = this;
+    const results: SyncSourceResult[] = [];
+    const started = this.now();
+    options.logger.info('sync: start');
+
+    const backendSkip = this.backendSkipReason();
+    const vapiSkip = await this.vapiSkipReason();
+    let changed = 0;
+
+    for (const source of ['backend', 'vapi'] as const) {
+      const skip = source === 'backend' ? backendSkip : vapiSkip;
+      if (skip) {
+        results.push({ source, ok: true, changed: 0, finishedAt: this.iso(), skipped: skip });
+        continue;
+      }
+      const result = await this.runSource(source, signal);
+      changed += result.changed;
+      results.push(result);
+      options.onSourceResult?.(result);
+      if (result.changed > 0) options.onCallsChanged?.();
+    }
+
+    this.lastResults = results;
+    this.pausedReason = this.pauseReasonOf(results);
+    if (results.some((r) => r.ok && !r.skipped)) {
+      this.lastSyncAt = this.iso();
+      options.cache.setSyncState('sync.lastSyncAt', this.lastSyncAt);
+    }
+    options.logger.info('sync: done', {
+      ms: this.now() - started,
+      changed,
+      results: results.map((r) => ({
+        source: r.source,
+        ok: r.ok,
+        changed: r.changed,
+        skipped: r.skipped,
+        error: r.error?.code,
+      })),
+    });
+    this.abort = null;
+    return this.status();
+  }
+
+  private async runSource(source: SyncSource, signal: AbortSignal): Promise<SyncSourceResult> {
+    const { options } = this;
+    const progress = (p: SyncProgress): void => this.progress(p);
+    try {
+      let outcome: SourceOutcome;
+      if (source === 'backend') {
+        outcome = await syncFromBackend({
+          cache: options.cache,
+          backend: options.backend,
+          session: options.session,
+          logger: options.logger,
+          now: this.now,
+          concurrency: options.backendConcurrency ?? DEFAULT_BACKEND_CONCURRENCY,
+          batchSize: 25,
+          progress,
+          signal,
+        });
+      } else {
+        outcome = await syncFromVapi({
+          cache: options.cache,
+          vapi: options.vapi,
+          logger: options.logger,
+          now: this.now,
+          backfillDays: options.settings.get().vapiBackfillDays,
+          pageSize: options.vapiPageSize ?? DEFAULT_VAPI_PAGE_SIZE,
+          concurrency: options.backendConcurrency ?? DEFAULT_BACKEND_CONCURRENCY,
+          progress,
+          signal,
+        });
+      }
+      return { source, ok: true, changed: outcome.changed, finishedAt: this.iso() };
+    } catch (error) {
+      const appError =
+        error instanceof AppError
+          ? error
+          : new AppError({ code: 'internal', message: 'The sync failed unexpectedly.' }, { cause: error });
+      options.logger.warn(`sync: ${source} failed`, { error });
+      return {
+        source,
+        ok: false,
+        changed: 0,
+        finishedAt: this.iso(),
+        error: { code: appError.code, message: appError.message },
+      };
+    }
+  }
+
+  private backendSkipReason(): SyncPauseReason | null {
+    const state = this.options.session.state().state;
+    if (state === 'expired') return 'session-expired';
+    if (state === 'signed-out') return 'signed-out';
+    return null;
+  }
+
+  private async vapiSkipReason(): Promise<SyncPauseReason | null> {
+    try {
+      return (await this.options.vault.get('vapiPrivateKey')) ? null : 'no-vapi-key';
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'keychain-unavailable') return 'keychain-unavailable';
+      throw error;
+    }
+  }
+
+  /** Paused when no source could do anything: the first reason, or offline when both were out of reach. */
+  private pauseReasonOf(results: SyncSourceResult[]): SyncPauseReason | null {
+    if (results.some((r) => r.ok && !r.skipped)) return null;
+    const skipped = results.find((r) => r.skipped);
+    if (results.every((r) => r.skipped)) return skipped?.skipped ?? null;
+    const unreachable = results.every((r) => r.skipped || r.error?.code === 'offline' || r.error?.code === 'timeout');
+    if (unreachable) return 'offline';
+    if (results.some((r) => r.error?.code === 'session-expired')) return 'session-expired';
+    return null;
+  }
+
+  private progress(progress: SyncProgress): void {
+    if (progress.phase !== this.phase) {
+      this.phase = progress.phase;
+      this.emitStatus();
+    }
+    const now = this.now();
+    const last = progress.total !== null && progress.done >= progress.total;
+    if (!last && now - this.lastProgressAt < PROGRESS_EVERY_MS) return;
+    this.lastProgressAt = now;
+    this.options.onProgress?.(progress);
+  }
+
+  private emitStatus(): void {
+    this.options.onStatus?.(this.status());
+  }
+
+  private iso(): string {
+    return new Date(this.now()).toISOString();
+  }
+}
