@@ -144,7 +144,7 @@ describe('codec', () => {
       0,
       BUILT_IN_DICTIONARY,
     );
-    reader.remember(blob, { transcript: 'remembered', summary: null });
+    reader.rememberForBatch(blob, { transcript: 'remembered', summary: null });
     expect(reader.read(Buffer.from(blob))).toEqual({ transcript: 'remembered', summary: null });
     const other = packContent(
       { turns: [], summary: 'autre', recordingUrl: null, backendJson: null, vapiJson: null },
@@ -152,6 +152,8 @@ describe('codec', () => {
       BUILT_IN_DICTIONARY,
     );
     expect(reader.read(other)).toEqual({ transcript: '', summary: 'autre' });
+    reader.forgetBatch();
+    expect(reader.read(blob)).toEqual({ transcript: '', summary: 'vrai' });
     expect(textHash({ transcript: 'a', summary: null })).not.toBe(textHash({ transcript: 'a', summary: '' }));
     expect(textHash({ transcript: 'a', summary: 'b' })).toBe(textHash({ transcript: 'a', summary: 'b' }));
     expect(Number.isSafeInteger(textHash({ transcript: 'x', summary: null }))).toBe(true);

@@ -182,7 +182,9 @@ export class Cache {
     /** `created` or `rebuilt`: nothing is cached yet, the sync should do a full sync. */
     readonly openedAs: OpenedAs,
     readonly setAsidePath: string | null,
-  ) {}
+  ) {
+    db.exec(STAGING_TABLE);
+  }
 
   get rebuilt(): boolean {
     return this.openedAs === 'rebuilt';
@@ -226,11 +228,17 @@ export class Cache {
     const result: UpsertResult = { created: [], changed: [], refreshed: [], unchanged: 0 };
     try {
       this.db.transaction(() => {
+        this.sql('DELETE FROM temp.staged_calls').run();
         for (const [id, list] of byId) {
           const outcome = this.upsertOne(id, list);
           if (outcome === 'unchanged') result.unchanged++;
           else result[outcome].push(id);
         }
+        // One statement each for the whole batch: FTS5 flushes its pending index at the start of every statement that
+        // writes to it, so row-by-row writes would leave a segment per call to merge.
+        this.sql(INSERT_STAGED).run();
+        this.sql(UPDATE_STAGED).run();
+        this.sql('DELETE FROM temp.staged_calls').run();
         for (const [key, value] of Object.entries(options.syncState ?? {})) this.writeSyncState(key, value);
       })();
     } catch (error) {
@@ -238,6 +246,8 @@ export class Cache {
       this.dictionaries.invalidate();
       this.dictionaries.load();
       throw translate(error);
+    } finally {
+      this.contents.forgetBatch();
     }
     return result;
   }
@@ -253,7 +263,13 @@ export class Cache {
 
     if (row === undefined || before === null) {
       const content = this.pack(merged, null);
-      this.sql(INSERT_CALL).run({ ...rowParams(merged), text_hash: content.hash, content: content.blob });
+      this.sql(STAGE).run({
+        ...rowParams(merged),
+        pk: null,
+        set_content: 1,
+        text_hash: content.hash,
+        content: content.blob,
+      });
       return 'created';
     }
 
@@ -277,14 +293,17 @@ export class Cache {
       before.firstSeenAt !== merged.firstSeenAt;
     if (!restamped && !sourcesChanged && !seenChanged) return 'unchanged';
 
+    // Values inside the packed content are only read (decompressed) when their stamp says they may have changed.
+    const packedFieldChanged = (f: 'summary' | 'recordingUrl') =>
+      before.fields[f] !== merged.fields[f] && before.fields[f].value !== merged.fields[f].value;
     const contentChanged =
       transcriptChanged ||
-      before.fields.summary.value !== merged.fields.summary.value ||
-      before.fields.recordingUrl.value !== merged.fields.recordingUrl.value ||
+      packedFieldChanged('summary') ||
+      packedFieldChanged('recordingUrl') ||
       rawChanged(before.backend, merged.backend) ||
       rawChanged(before.vapi, merged.vapi);
     const content = contentChanged ? this.pack(merged, dictionaryIdOf(blob())) : null;
-    this.sql(UPDATE_CALL).run({
+    this.sql(STAGE).run({
       ...rowParams(merged),
       pk: row.pk,
       set_content: content === null ? 0 : 1,
@@ -295,19 +314,24 @@ export class Cache {
   }
 
   /**
-   * Packs a record's content against its assistant's dictionary, chosen from the freshest raw JSON the batch brought
-   * (one that knows its system prompt); a content repacked without one keeps the dictionary it had.
+   * Packs a record's content against its assistant's dictionary. A raw JSON the batch brought knows its system prompt
+   * (stored ones do not): the Vapi one picks the dictionary; else the content keeps the one it had; else the
+   * backend one picks it.
    */
   private pack(record: CallRecord, storedDictionary: number | null) {
-    const fresh = [record.vapi?.raw.value, record.backend?.raw.value].find((raw) => raw?.prompt !== undefined);
-    const dictionaryId =
-      fresh !== undefined
-        ? this.dictionaries.idFor(record.fields.assistantId.value, fresh.prompt ?? null, () => fresh.text)
-        : (storedDictionary ?? 0);
+    const assistantId = record.fields.assistantId.value;
+    const vapi = record.vapi?.raw.value;
+    const backend = record.backend?.raw.value;
+    let dictionaryId = storedDictionary ?? 0;
+    if (vapi !== undefined && vapi.prompt !== undefined) {
+      dictionaryId = this.dictionaries.idFor(assistantId, vapi.prompt, () => vapi.text);
+    } else if (dictionaryId === 0 && backend !== undefined && backend.prompt !== undefined) {
+      dictionaryId = this.dictionaries.idFor(assistantId, backend.prompt, () => backend.text);
+    }
     const dictionary = this.dictionaries.get(dictionaryId);
     if (dictionary === undefined) throw new Error(`Missing compression dictionary ${dictionaryId} in the call cache`);
     const content = contentOf(record, dictionaryId, dictionary);
-    this.contents.remember(content.blob, content.text);
+    this.contents.rememberForBatch(content.blob, content.text);
     return content;
   }
 
@@ -628,17 +652,24 @@ export class Cache {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-const INSERT_CALL =
-  `INSERT INTO calls (${[...ROW_COLUMNS, 'text_hash', 'content'].join(', ')}) ` +
-  `VALUES (${[...ROW_COLUMNS, 'text_hash', 'content'].map((c) => `@${c}`).join(', ')})`;
+/** The batch's rows wait here (a temp table: no trigger, no index) until one statement writes them all. */
+export const STAGING_TABLE = `CREATE TEMP TABLE IF NOT EXISTS staged_calls (pk INTEGER, ${ROW_COLUMNS.join(', ')}, set_content INTEGER, text_hash INTEGER, content BLOB)`;
 
-const UPDATE_CALL =
+const STAGE =
+  `INSERT INTO temp.staged_calls (pk, ${ROW_COLUMNS.join(', ')}, set_content, text_hash, content) ` +
+  `VALUES (@pk, ${ROW_COLUMNS.map((c) => `@${c}`).join(', ')}, @set_content, @text_hash, @content)`;
+
+const INSERT_STAGED =
+  `INSERT INTO calls (${[...ROW_COLUMNS, 'text_hash', 'content'].join(', ')}) ` +
+  `SELECT ${[...ROW_COLUMNS, 'text_hash', 'content'].join(', ')} FROM temp.staged_calls WHERE pk IS NULL ORDER BY rowid`;
+
+const UPDATE_STAGED =
   `UPDATE calls SET ${ROW_COLUMNS.filter((c) => c !== 'id')
-    .map((c) => `${c} = @${c}`)
+    .map((c) => `${c} = s.${c}`)
     .join(', ')}, ` +
-  'text_hash = CASE WHEN @set_content THEN @text_hash ELSE text_hash END, ' +
-  'content = CASE WHEN @set_content THEN @content ELSE content END ' +
-  'WHERE pk = @pk';
+  'text_hash = CASE WHEN s.set_content THEN s.text_hash ELSE calls.text_hash END, ' +
+  'content = CASE WHEN s.set_content THEN s.content ELSE calls.content END ' +
+  'FROM temp.staged_calls s WHERE s.pk IS NOT NULL AND calls.pk = s.pk';
 
 const SYNC_INFO_COLUMNS =
   'c.id, c.in_backend, c.in_vapi, c.status, c.transcript_state, c.started_at, c.backend_seen_at, c.vapi_seen_at';

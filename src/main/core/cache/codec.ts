@@ -304,26 +304,42 @@ export interface IndexedText {
 }
 
 /**
- * Reads contents for the SQL function the search index reads through, remembering the last two: a trigger reads the
- * transcript and the summary of the same row, an update trigger the old row's and the new one's, and on a write the
- * cache hands over what it just packed, so the index is fed without decompressing it again.
+ * Reads contents for the SQL function the search index reads through, without decompressing what the cache just
+ * packed: the batch being written is remembered until it is committed (its rows reach the index in one statement),
+ * and so are the last two contents read (a trigger reads the transcript and the summary of a row, an update trigger
+ * the old row's and the new one's).
  */
 export class ContentReader {
+  private batch = new Map<string, { blob: Buffer; text: IndexedText }>();
   private recent: { blob: Buffer; text: IndexedText }[] = [];
 
   constructor(private readonly dictionaries: (id: number) => Buffer | undefined) {}
 
-  remember(blob: Buffer, text: IndexedText): void {
-    this.recent = [{ blob, text }, ...this.recent.slice(0, 1)];
+  private static key(blob: Uint8Array): string {
+    const tail = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString(
+      'latin1',
+      Math.max(0, blob.length - 16),
+    );
+    return `${blob.length}:${tail}`;
+  }
+
+  rememberForBatch(blob: Buffer, text: IndexedText): void {
+    this.batch.set(ContentReader.key(blob), { blob, text });
+  }
+
+  forgetBatch(): void {
+    this.batch.clear();
   }
 
   read(blob: Uint8Array): IndexedText {
+    const staged = this.batch.get(ContentReader.key(blob));
+    if (staged !== undefined && staged.blob.equals(blob)) return staged.text;
     for (const entry of this.recent) {
       if (entry.blob.length === blob.length && entry.blob.equals(blob)) return entry.text;
     }
     const { transcript, summary } = unpackContent(blob, this.dictionaries);
     const text = { transcript, summary };
-    this.remember(Buffer.from(blob), text);
+    this.recent = [{ blob: Buffer.from(blob), text }, ...this.recent.slice(0, 1)];
     return text;
   }
 }

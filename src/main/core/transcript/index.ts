@@ -1,0 +1,8 @@
+export {
+  type TranscriptSource,
+  formatTranscript,
+  isNoTranscriptMarker,
+  parseTranscript,
+  parseTranscriptText,
+  parseVapiMessages,
+} from './parse';
