@@ -1,13 +1,15 @@
 /**
- * The e2e fixture: a real core in a fresh data folder, served by the real preview host, opened in Chromium with its
- * per-run token. Screenshots go to test-results/screenshots so a human can look at them.
+ * The e2e fixtures: a real core in a fresh data folder, served by the real preview host, opened in Chromium with its
+ * per-run token, against the local fakes (clinic world). Screenshots go to test-results/screenshots so a human can
+ * look at them.
  */
 import { test as base, type Page } from '@playwright/test';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createCore, type Core } from '../../src/main/core/app';
+import { createCore, type Core, type CoreOptions } from '../../src/main/core/app';
 import { startPreviewHost, type PreviewHost } from '../../src/preview/server/host';
+import { startFakes, type Fakes } from '../fakes';
 
 export const ROOT = resolve(__dirname, '../..');
 export const SCREENSHOTS = join(ROOT, 'test-results/screenshots');
@@ -15,16 +17,26 @@ export const SCREENSHOTS = join(ROOT, 'test-results/screenshots');
 export interface AppFixture {
   core: Core;
   host: PreviewHost;
+  fakes: Fakes;
   dataDir: string;
   /** Opens the app in the page and waits for the shell. */
   open(page: Page): Promise<void>;
   shot(page: Page, name: string): Promise<string>;
 }
 
-export const test = base.extend<{ app: AppFixture }>({
-  // Playwright reads fixture dependencies from the destructuring pattern; this fixture has none.
-  // eslint-disable-next-line no-empty-pattern
-  app: async ({}, use) => {
+interface Options {
+  /** Connect the demo accounts and finish a first sync before the test starts. */
+  connected: boolean;
+  /** Extra core options (a failing keychain, …). */
+  coreOptions: Partial<CoreOptions>;
+}
+
+export const test = base.extend<Options & { app: AppFixture }>({
+  connected: [false, { option: true }],
+  coreOptions: [{}, { option: true }],
+  app: async ({ connected, coreOptions }, use, testInfo) => {
+    const fakes = await startFakes({ world: 'clinic' });
+    const c = fakes.credentials;
     const dataDir = mkdtempSync(join(tmpdir(), 'ava-e2e-'));
     const core = await createCore({
       dataDir,
@@ -33,7 +45,26 @@ export const test = base.extend<{ app: AppFixture }>({
       platform: process.platform,
       osLocale: 'en-US',
       env: {},
+      vapiUrl: fakes.vapi.url,
+      twilioUrl: fakes.twilio.url,
+      // A keychain service of its own per test: tests never see each other's (or a developer's) secrets.
+      keychainService: `AVA Desk e2e ${testInfo.testId}`,
+      ...(connected
+        ? {
+            demo: {
+              backendUrl: fakes.backend.url,
+              identifier: c.backend.email,
+              password: c.backend.password,
+              vapiPrivateKey: c.vapi.privateKey,
+              twilioAccountSid: c.twilio.accountSid,
+              twilioAuthToken: c.twilio.authToken,
+            },
+          }
+        : {}),
+      ...coreOptions,
     });
+    await core.start();
+    if (connected) await core.handlers.sync.now();
     const host = await startPreviewHost({
       core,
       rendererDir: join(ROOT, 'out/renderer'),
@@ -43,6 +74,7 @@ export const test = base.extend<{ app: AppFixture }>({
     await use({
       core,
       host,
+      fakes,
       dataDir,
       async open(page) {
         await page.goto(host.url);
@@ -55,7 +87,13 @@ export const test = base.extend<{ app: AppFixture }>({
       },
     });
     await host.close();
+    // Forget what the test stored in the keychain.
+    for (const name of ['vapiPrivateKey', 'twilioAuthToken', 'webhookSecret'] as const) {
+      await core.handlers.secrets.forget({ name }).catch(() => undefined);
+    }
+    await core.handlers.auth.signOut().catch(() => undefined);
     await core.dispose();
+    await fakes.close();
     rmSync(dataDir, { recursive: true, force: true });
   },
 });

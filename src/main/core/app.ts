@@ -12,6 +12,7 @@ import { createTrustBase } from './auth/accounts';
 import { openCache, type Cache } from './cache/cache';
 import { applyDemoSetup, demoFromEnv, type DemoSetup } from './demo';
 import { LOG_FILE_NAME } from './log/logger';
+import type { KeychainBackend } from './secrets/vault';
 import { createDispatcher, type Dispatch } from './rpc';
 import { isAllowedExternalUrl } from './security';
 import { SyncEngine } from './sync/engine';
@@ -27,6 +28,8 @@ export interface CoreOptions {
   openExternal?: (url: string) => Promise<void>;
   /** Keychain service name (the demo keeps its fake keys apart from real ones). */
   keychainService?: string;
+  /** The keychain itself, when not the OS's (tests of an unavailable keychain). */
+  keychain?: KeychainBackend;
   /** Service base URLs: the local fakes in tests and the demo; Vapi's and Twilio's own otherwise. */
   vapiUrl?: string;
   twilioUrl?: string;
@@ -72,6 +75,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     env: options.env ?? {},
     userAgent: `AVA-Desk/${options.appVersion}`,
     ...(options.keychainService ? { keychainService: options.keychainService } : {}),
+    ...(options.keychain ? { keychain: options.keychain } : {}),
     ...(options.vapiUrl ? { vapiUrl: options.vapiUrl } : {}),
     ...(options.twilioUrl ? { twilioUrl: options.twilioUrl } : {}),
     ...(options.now ? { now: options.now } : {}),
@@ -132,6 +136,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         onProgress: (progress) => emit('sync.progress', progress),
         onCallsChanged: () => changed('calls'),
         onSourceResult: (result) => {
+          if (result.source === 'vapi' && result.ok) void refreshAssistantNames();
           const code = result.error?.code;
           const reached = result.ok || (code !== 'offline' && code !== 'timeout');
           if (result.source === 'backend') backendHealth = reached ? 'ok' : 'unreachable';
@@ -161,6 +166,30 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     changed('settings');
     engine?.reschedule();
   });
+
+  // Calls name their assistant by id only; the names come from Vapi's assistant list, kept for offline use.
+  const ASSISTANT_NAMES_KEY = 'vapi.assistantNames';
+  const assistantNames = (): Record<string, string> =>
+    cache?.getSyncState<Record<string, string>>(ASSISTANT_NAMES_KEY) ?? {};
+  const rememberAssistantNames = (assistants: readonly { id: string; name: string | null }[]): void => {
+    const names = Object.fromEntries(assistants.filter((a) => a.name).map((a) => [a.id, a.name!]));
+    cache?.setSyncState(ASSISTANT_NAMES_KEY, names);
+  };
+  const refreshAssistantNames = async (): Promise<void> => {
+    try {
+      rememberAssistantNames(await listAssistants(vapi, settings.get().backendUrl));
+      changed('assistants', 'calls');
+    } catch (error) {
+      logger.warn('assistants: names not refreshed', { error });
+    }
+  };
+  const named = <T extends { assistantId: string | null; assistantName: string | null }>(
+    call: T,
+    names = assistantNames(),
+  ): T =>
+    call.assistantName || !call.assistantId || !names[call.assistantId]
+      ? call
+      : { ...call, assistantName: names[call.assistantId]! };
 
   /** A sync in the background, after something that makes more of it possible (a key, a sign-in). */
   const syncSoon = (): void => engine?.requestRun();
@@ -264,13 +293,21 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       signOut: () => accounts.signOut(),
     },
     calls: {
-      list: async (query) => openedCache().listCalls(query),
+      list: async (query) => {
+        const page = openedCache().listCalls(query);
+        const names = assistantNames();
+        return { ...page, items: page.items.map((call) => named(call, names)) };
+      },
       get: async ({ id }) => {
         const call = openedCache().getCall(id);
         if (!call) throw new AppError({ code: 'not-found', message: 'This call is not in the cache.' });
-        return call;
+        return named(call);
       },
-      missing: async () => openedCache().missingFromBackend(),
+      missing: async () => {
+        const report = openedCache().missingFromBackend();
+        const names = assistantNames();
+        return { ...report, items: report.items.map((call) => named(call, names)) };
+      },
     },
     sync: {
       status: async () => status().sync,
@@ -280,7 +317,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       },
     },
     assistants: {
-      list: () => listAssistants(vapi, settings.get().backendUrl),
+      list: async () => {
+        const assistants = await listAssistants(vapi, settings.get().backendUrl);
+        rememberAssistantNames(assistants);
+        return assistants;
+      },
     },
   };
 

@@ -19,14 +19,14 @@
  * Compilation is lazy (per operation) and cached for the life of the process.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Schema = { [key: string]: Json };
 
-const OPENAPI_PATH = fileURLToPath(new URL('./openapi.json', import.meta.url));
+const OPENAPI_PATH = join(__dirname, 'openapi.json');
 const REF_PREFIX = '#/components/schemas/';
 const AJV_REF_PREFIX = 'vapi#/components/schemas/';
 

@@ -106,8 +106,8 @@ let keytarCache: KeychainBackend | Error | null = null;
 export function loadKeytar(): KeychainBackend {
   if (keytarCache === null) {
     try {
-      // A CommonJS bundle has its own `require`; under ESM (tests, tsx) one is made from this module's URL.
-      const load: NodeJS.Require = typeof require === 'function' ? require : createRequire(import.meta.url);
+      // A CommonJS bundle has its own `require`; where there is none (vitest) one is made for this file.
+      const load: NodeJS.Require = typeof require === 'function' ? require : createRequire(__filename);
       const mod = load('keytar') as KeychainBackend & { default?: KeychainBackend };
       keytarCache = typeof mod.getPassword === 'function' ? mod : (mod.default ?? mod);
     } catch (error) {

@@ -53,7 +53,7 @@ export function StatusBar(): ReactElement {
         {t(`status.vapiState.${status.vapi}`)}
       </span>
       {status.keychain === 'unavailable' && (
-        <span className="status-item">
+        <span className="status-item" data-testid="status-bar-keychain">
           <Dot tone="bad" />
           {t('status.keychainUnavailable')}
         </span>

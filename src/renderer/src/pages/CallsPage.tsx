@@ -7,7 +7,29 @@ import { dateTime, duration, money } from '../format';
 import { useApp } from '../stores/app';
 import { useCalls } from '../stores/calls';
 
-const STATUSES = ['ended', 'completed', 'in-progress', 'ringing', 'queued', 'busy', 'failed', 'no-answer', 'canceled'];
+/** Statuses with a name in both languages; any other value is shown as the source says it. */
+const KNOWN_STATUSES = [
+  'ended',
+  'completed',
+  'in-progress',
+  'ringing',
+  'queued',
+  'scheduled',
+  'forwarding',
+  'busy',
+  'failed',
+  'no-answer',
+  'canceled',
+  'unknown',
+] as const;
+type KnownStatus = (typeof KNOWN_STATUSES)[number];
+const isKnownStatus = (status: string): status is KnownStatus => (KNOWN_STATUSES as readonly string[]).includes(status);
+
+function useStatusName(): (status: string | null) => string {
+  const { t } = useTranslation();
+  return (status) =>
+    status === null ? t('calls.noStatus') : isKnownStatus(status) ? t(`calls.statusNames.${status}`) : status;
+}
 
 export function CallsPage(): ReactElement {
   const { t } = useTranslation();
@@ -78,6 +100,7 @@ function Toolbar(): ReactElement {
   const filters = useCalls((s) => s.filters);
   const setFilters = useCalls((s) => s.setFilters);
   const total = useCalls((s) => s.total);
+  const statusName = useStatusName();
   const [text, setText] = useState(filters.text);
   useEffect(() => {
     if (text === filters.text) return;
@@ -101,9 +124,9 @@ function Toolbar(): ReactElement {
         onChange={(e) => setFilters({ status: e.target.value })}
       >
         <option value="">{t('calls.allStatuses')}</option>
-        {STATUSES.map((status) => (
+        {KNOWN_STATUSES.map((status) => (
           <option key={status} value={status}>
-            {status}
+            {statusName(status)}
           </option>
         ))}
       </select>
@@ -212,9 +235,9 @@ const FINAL_OK = new Set(['ended', 'completed']);
 const FINAL_BAD = new Set(['failed', 'busy', 'no-answer', 'canceled', 'not-found']);
 
 function StatusBadge({ status }: { status: string | null }): ReactElement {
-  const { t } = useTranslation();
+  const statusName = useStatusName();
   const tone = !status ? '' : FINAL_OK.has(status) ? 'badge-ok' : FINAL_BAD.has(status) ? 'badge-bad' : 'badge-warn';
-  return <span className={`badge ${tone}`}>{status ?? t('calls.noStatus')}</span>;
+  return <span className={`badge ${tone}`}>{statusName(status)}</span>;
 }
 
 function TranscriptBadge({ state }: { state: TranscriptState }): ReactElement | null {
@@ -248,6 +271,7 @@ function DetailPane(): ReactElement {
 
 function Detail({ call }: { call: CallDetail }): ReactElement {
   const { t, i18n } = useTranslation();
+  const statusName = useStatusName();
   const filters = useCalls((s) => s.filters);
   const ref = useRef<HTMLElement>(null);
   useEffect(() => {
@@ -261,7 +285,7 @@ function Detail({ call }: { call: CallDetail }): ReactElement {
         <Fact label={t('calls.fields.when')} value={dateTime(i18n.language, call.startedAt)} />
         <Fact label={t('calls.fields.duration')} value={duration(call.durationSeconds)} />
         <Fact label={t('calls.fields.number')} value={call.customerNumber ?? '—'} />
-        <Fact label={t('calls.fields.status')} value={call.status ?? '—'} />
+        <Fact label={t('calls.fields.status')} value={statusName(call.status)} />
         <Fact label={t('calls.fields.endedReason')} value={call.endedReason ?? '—'} />
         <Fact label={t('calls.fields.assistant')} value={call.assistantName ?? call.assistantId ?? '—'} />
         <Fact label={t('calls.fields.cost')} value={money(i18n.language, call.cost)} />

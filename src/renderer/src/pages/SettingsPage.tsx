@@ -91,6 +91,7 @@ function AccountCard(): ReactElement {
   const settings = useApp((s) => s.settings);
   const auth = useAccount((s) => s.auth);
   const health = useAccount((s) => s.health);
+  const appHealth = useApp((s) => s.status?.backend);
   const checking = useAccount((s) => s.checking);
   const checkBackend = useAccount((s) => s.checkBackend);
   const authAction = useAccount((s) => s.authAction);
@@ -119,11 +120,9 @@ function AccountCard(): ReactElement {
     if (ok) setEditingUrl(false);
   };
 
-  const healthText = checking
-    ? t('status.backendState.checking')
-    : health
-      ? t(`status.backendState.${health.health}`)
-      : null;
+  // The last check asked here, else what the core knows (the start-up check, the last sync).
+  const known = health?.health ?? (appHealth && appHealth !== 'unknown' ? appHealth : null);
+  const healthText = checking ? t('status.backendState.checking') : known ? t(`status.backendState.${known}`) : null;
   return (
     <Card id="account" title={t('settings.account.title')}>
       {error && <ErrorMessage error={error} />}

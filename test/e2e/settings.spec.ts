@@ -1,0 +1,118 @@
+import type { KeychainBackend } from '../../src/main/core/secrets/vault';
+import { expect, test } from './fixtures';
+
+test('connect the backend account, Vapi and Twilio from Settings, with errors in plain words', async ({ page, app }) => {
+  const c = app.fakes.credentials;
+  await app.core.handlers.backend.setUrl({ url: app.fakes.backend.url });
+  await app.open(page);
+  await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click();
+  await expect(page.getByTestId('backend-url')).toHaveText(app.fakes.backend.url);
+
+  // Backend sign-in: a wrong password first, then the right one.
+  const account = page.getByTestId('card-account');
+  await account.getByLabel('Email or phone number').fill(c.backend.email);
+  await account.getByLabel('Password').fill('wrong-password');
+  await account.getByRole('button', { name: 'Sign in' }).click();
+  await expect(account.getByRole('alert')).toContainText('The email, phone number or password is not right');
+  await expect(account.getByLabel('Password')).toHaveValue('');
+  await account.getByLabel('Password').fill(c.backend.password);
+  await account.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('signed-in-user')).toHaveText(c.backend.email);
+
+  // Vapi: the public key is refused with Vapi's reason; the private key is kept, shown only as a hint.
+  const vapi = page.getByTestId('card-vapi');
+  await vapi.getByLabel('Private key').fill(c.vapi.publicKey);
+  await vapi.getByRole('button', { name: 'Check and save' }).click();
+  await expect(vapi.getByRole('alert')).toContainText('Vapi refused the credentials');
+  await vapi.getByLabel('Private key').fill(c.vapi.privateKey);
+  await vapi.getByRole('button', { name: 'Check and save' }).click();
+  await expect(vapi.getByTestId('hint-vapiPrivateKey')).toHaveText(`••••${c.vapi.privateKey.slice(-4)}`);
+  await expect(page.getByTestId('status-vapi')).toContainText('connected');
+
+  // Twilio.
+  const twilio = page.getByTestId('card-twilio');
+  await twilio.getByLabel('Account SID').fill(c.twilio.accountSid);
+  await twilio.getByLabel('Auth token').fill(c.twilio.authToken);
+  await twilio.getByRole('button', { name: 'Check and save' }).click();
+  await expect(twilio.getByTestId('twilio-sid')).toHaveText(c.twilio.accountSid);
+  await expect(twilio.getByTestId('hint-twilioAuthToken')).toHaveText(`••••${c.twilio.authToken.slice(-4)}`);
+
+  // The secrets never reach the page: not in the DOM, not in anything window.ava answers.
+  const html = await page.content();
+  for (const secret of [c.vapi.privateKey, c.twilio.authToken, c.backend.password]) expect(html).not.toContain(secret);
+  const answers = JSON.stringify(
+    await page.evaluate(async () => [
+      await window.ava.secrets.status(),
+      await window.ava.auth.status(),
+      await window.ava.settings.get(),
+    ]),
+  );
+  for (const secret of [c.vapi.privateKey, c.twilio.authToken, c.backend.password]) expect(answers).not.toContain(secret);
+  await app.shot(page, 'settings-connected-en');
+
+  // Forget the Vapi key; sign out.
+  await vapi.getByRole('button', { name: 'Forget' }).click();
+  await expect(vapi.getByLabel('Private key')).toBeVisible();
+  await expect(page.getByTestId('status-vapi')).toContainText('no key');
+  await account.getByRole('button', { name: 'Sign out' }).click();
+  await expect(account.getByRole('button', { name: 'Sign in' })).toBeVisible();
+});
+
+test('a backend address over plain http to a remote host is refused', async ({ page, app }) => {
+  await app.open(page);
+  await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click();
+  const account = page.getByTestId('card-account');
+  await account.getByRole('button', { name: 'Change' }).click();
+  await account.getByLabel('Backend address').fill('http://ava.example.com');
+  await account.getByRole('button', { name: 'Switch' }).click();
+  await expect(account.getByRole('alert')).toContainText('must start with https://');
+  const settings = await app.core.handlers.settings.get();
+  expect(settings.backendUrl).toBe('https://ava-api-production.onrender.com');
+});
+
+test('Réglages en français', async ({ page, app }) => {
+  await app.core.handlers.settings.update({ language: 'fr' });
+  await app.core.handlers.backend.setUrl({ url: app.fakes.backend.url });
+  await app.open(page);
+  await page.getByRole('navigation').getByRole('button', { name: 'Réglages' }).click();
+  await expect(page.getByRole('heading', { level: 2, name: 'Compte AVA' })).toBeVisible();
+  const account = page.getByTestId('card-account');
+  await account.getByLabel('E-mail ou numéro de téléphone').fill(app.fakes.credentials.backend.email);
+  await account.getByLabel('Mot de passe').fill('pas-le-bon');
+  await account.getByRole('button', { name: 'Se connecter' }).click();
+  await expect(account.getByRole('alert')).toContainText('mot de passe est incorrect');
+  await app.shot(page, 'settings-fr');
+});
+
+/** A keychain that answers like keytar does on Linux without a Secret Service. */
+const noSecretService: KeychainBackend = {
+  getPassword: () => Promise.reject(new Error('The name org.freedesktop.secrets was not provided by any .service files')),
+  setPassword: () => Promise.reject(new Error('The name org.freedesktop.secrets was not provided by any .service files')),
+  deletePassword: () => Promise.reject(new Error('The name org.freedesktop.secrets was not provided by any .service files')),
+};
+
+test.describe('without a keychain', () => {
+  test.use({ coreOptions: { keychain: noSecretService } });
+
+  test('says what is wrong and what to do, keeps nothing in plaintext, and the calls stay browsable', async ({
+    page,
+    app,
+  }) => {
+    await app.open(page);
+    await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click();
+    const alert = page.getByTestId('keychain-alert');
+    await expect(alert).toContainText('No keychain service is running');
+    await expect(alert).toContainText('never stores keys in a file');
+    await expect(page.getByTestId('status-bar-keychain')).toBeVisible();
+
+    const vapi = page.getByTestId('card-vapi');
+    await vapi.getByLabel('Private key').fill(app.fakes.credentials.vapi.privateKey);
+    await vapi.getByRole('button', { name: 'Check and save' }).click();
+    await expect(vapi.getByRole('alert')).toContainText('The system keychain is not available');
+    await app.shot(page, 'settings-no-keychain-en');
+
+    await page.getByRole('navigation').getByRole('button', { name: 'Calls' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Calls' })).toBeVisible();
+    await expect(page.getByTestId('calls-empty')).toBeVisible();
+  });
+});
