@@ -51,6 +51,8 @@ export const contract = {
   app: {
     info: channel(none, returns<AppInfo>()),
     status: channel(none, returns<AppStatus>()),
+    /** Notices sent since start (a window opened later still sees what happened before it). */
+    notices: channel(none, returns<Notice[]>()),
     /** Opens an allow-listed https link in the user's browser. */
     openExternal: channel(z.object({ url: z.string().max(2048) }).strict(), returns<void>()),
   },

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { expect, test } from './fixtures';
 
 test.use({ connected: true });
@@ -67,4 +68,18 @@ test('the assistants page shows which webhooks reach the backend', async ({ page
   );
   await expect(page.getByTestId('assistants-summary')).toContainText('2 assistants do not send');
   await app.shot(page, 'assistants-en');
+});
+
+test.describe('with a damaged cache file', () => {
+  test.use({ dataDirFiles: { 'calls.db': 'this is not a SQLite database'.repeat(200) } });
+
+  test('sets it aside, says so, and rebuilds it by a full sync', async ({ page, app }) => {
+    await app.open(page);
+    await expect(page.getByTestId('notice-cache-rebuilt')).toContainText('The call cache was damaged');
+    await expect(page.getByTestId('call-row').first()).toBeVisible();
+    expect(readdirSync(app.dataDir).some((name) => name.startsWith('calls.db.corrupt-'))).toBe(true);
+    await app.shot(page, 'calls-cache-rebuilt-en');
+    await page.getByTestId('notice-cache-rebuilt').getByRole('button', { name: 'Close' }).click();
+    await expect(page.getByTestId('notice-cache-rebuilt')).toHaveCount(0);
+  });
 });

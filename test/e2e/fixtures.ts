@@ -4,7 +4,7 @@
  * look at them.
  */
 import { test as base, type Page } from '@playwright/test';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createCore, type Core, type CoreOptions } from '../../src/main/core/app';
@@ -29,15 +29,19 @@ interface Options {
   connected: boolean;
   /** Extra core options (a failing keychain, …). */
   coreOptions: Partial<CoreOptions>;
+  /** Files written in the data folder before the core opens it (a damaged cache, …): name → content. */
+  dataDirFiles: Record<string, string>;
 }
 
 export const test = base.extend<Options & { app: AppFixture }>({
   connected: [false, { option: true }],
   coreOptions: [{}, { option: true }],
-  app: async ({ connected, coreOptions }, use, testInfo) => {
+  dataDirFiles: [{}, { option: true }],
+  app: async ({ connected, coreOptions, dataDirFiles }, use, testInfo) => {
     const fakes = await startFakes({ world: 'clinic' });
     const c = fakes.credentials;
     const dataDir = mkdtempSync(join(tmpdir(), 'ava-e2e-'));
+    for (const [name, content] of Object.entries(dataDirFiles)) writeFileSync(join(dataDir, name), content);
     const core = await createCore({
       dataDir,
       transport: 'preview',

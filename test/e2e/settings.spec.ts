@@ -1,7 +1,10 @@
 import type { KeychainBackend } from '../../src/main/core/secrets/vault';
 import { expect, test } from './fixtures';
 
-test('connect the backend account, Vapi and Twilio from Settings, with errors in plain words', async ({ page, app }) => {
+test('connect the backend account, Vapi and Twilio from Settings, with errors in plain words', async ({
+  page,
+  app,
+}) => {
   const c = app.fakes.credentials;
   await app.core.handlers.backend.setUrl({ url: app.fakes.backend.url });
   await app.open(page);
@@ -47,7 +50,8 @@ test('connect the backend account, Vapi and Twilio from Settings, with errors in
       await window.ava.settings.get(),
     ]),
   );
-  for (const secret of [c.vapi.privateKey, c.twilio.authToken, c.backend.password]) expect(answers).not.toContain(secret);
+  for (const secret of [c.vapi.privateKey, c.twilio.authToken, c.backend.password])
+    expect(answers).not.toContain(secret);
   await app.shot(page, 'settings-connected-en');
 
   // Forget the Vapi key; sign out.
@@ -86,9 +90,12 @@ test('Réglages en français', async ({ page, app }) => {
 
 /** A keychain that answers like keytar does on Linux without a Secret Service. */
 const noSecretService: KeychainBackend = {
-  getPassword: () => Promise.reject(new Error('The name org.freedesktop.secrets was not provided by any .service files')),
-  setPassword: () => Promise.reject(new Error('The name org.freedesktop.secrets was not provided by any .service files')),
-  deletePassword: () => Promise.reject(new Error('The name org.freedesktop.secrets was not provided by any .service files')),
+  getPassword: () =>
+    Promise.reject(new Error('The name org.freedesktop.secrets was not provided by any .service files')),
+  setPassword: () =>
+    Promise.reject(new Error('The name org.freedesktop.secrets was not provided by any .service files')),
+  deletePassword: () =>
+    Promise.reject(new Error('The name org.freedesktop.secrets was not provided by any .service files')),
 };
 
 test.describe('without a keychain', () => {

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { EventMap, EventName, Handlers } from '../../shared/contract';
-import type { AppStatus, BackendHealth, DataTable, VapiState } from '../../shared/domain';
+import type { AppStatus, BackendHealth, DataTable, Notice, VapiState } from '../../shared/domain';
 import { AppError } from '../../shared/errors';
 import { listAssistants } from './assistants/list';
 import { createTrustBase } from './auth/accounts';
@@ -65,7 +65,9 @@ export interface Core {
 
 export async function createCore(options: CoreOptions): Promise<Core> {
   const listeners = new Set<CoreListener>();
+  const notices = new Map<Notice['kind'], Notice>();
   const emit: CoreListener = (event, payload) => {
+    if (event === 'notice') notices.set((payload as Notice).kind, payload as Notice);
     for (const listener of listeners) listener(event, payload);
   };
   const changed = (...tables: DataTable[]): void => emit('data.changed', { tables });
@@ -207,6 +209,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         logPath: logger.path ?? join(options.dataDir, 'logs', LOG_FILE_NAME),
       }),
       status: async () => status(),
+      notices: async () => [...notices.values()],
       openExternal: async ({ url }) => {
         if (!isAllowedExternalUrl(url)) {
           throw new AppError({ code: 'invalid-input', message: 'AVA Desk only opens known https links.' });

@@ -2,6 +2,7 @@ import { useEffect, type ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ava } from './ava';
 import { ErrorMessage } from './components/ErrorMessage';
+import { Notices } from './components/Notices';
 import { Sidebar } from './components/Sidebar';
 import { StatusBar } from './components/StatusBar';
 import { applyLanguage, languageFor } from './i18n';
@@ -44,6 +45,7 @@ export function App(): ReactElement {
     <div className="shell">
       <Sidebar />
       <main className="main" aria-label={t(`nav.${page}`)}>
+        <Notices />
         {error && <ErrorMessage error={error} onRetry={() => void load()} />}
         <Current />
       </main>

@@ -208,7 +208,7 @@ function CallRow({ call, selected, onSelect }: { call: CallListItem; selected: b
       </div>
       <div className="call-row-bottom">
         <StatusBadge status={call.status} />
-        <span className="muted">{duration(call.durationSeconds)}</span>
+        {call.durationSeconds !== null && <span className="muted">{duration(call.durationSeconds)}</span>}
         <TranscriptBadge state={call.transcriptState} />
         {call.inVapi && !call.inBackend && <span className="badge badge-warn">{t('calls.notInBackend')}</span>}
       </div>
