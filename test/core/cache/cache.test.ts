@@ -515,3 +515,23 @@ describe('compression dictionaries', () => {
     ftsIntegrity(again);
   });
 });
+
+describe('upkeep', () => {
+  it('optimize() compacts the file and keeps every call and the search index whole', () => {
+    const cache = tempCache();
+    for (let page = 0; page < 5; page++) {
+      cache.upsert(Array.from({ length: 40 }, (_, i) => vapiObs({ id: `p${page}-${i}`, at: -(page * 40 + i) })));
+    }
+    cache.deleteCalls(Array.from({ length: 40 }, (_, i) => `p2-${i}`));
+    cache.optimize();
+    cache.checkpoint();
+    expect(cache.counts().calls).toBe(160);
+    expect(cache.listCalls({ text: 'voudrais' }).total).toBe(160);
+    expect(cache.getCall('p4-39')?.turns).toHaveLength(2);
+    ftsIntegrity(cache);
+    const db = inspect(cache);
+    expect(db.pragma('freelist_count', { simple: true })).toBe(0);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+  });
+});

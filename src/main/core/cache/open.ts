@@ -127,7 +127,6 @@ function configure(db: Database.Database, dictionaries: Dictionaries, contents: 
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   // Bulk upserts touch the FTS index and several indexes per call: keep their pages in memory (16 MB).
   db.pragma('cache_size = -16000');
-  db.pragma('temp_store = MEMORY');
   // After a checkpoint the WAL is cut back to this, so a large backfill does not leave a large file behind.
   db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
 }
