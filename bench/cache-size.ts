@@ -74,6 +74,19 @@ async function main(): Promise<void> {
     const storeSeconds = (performance.now() - started) / 1000;
     cache.optimize();
     cache.checkpoint();
+    // What reading costs at this size: the first page of the list, searches, one call.
+    const reads: string[] = [];
+    const timed = (label: string, read: () => unknown) => {
+      const t0 = performance.now();
+      read();
+      reads.push(`${label} ${(performance.now() - t0).toFixed(1)} ms`);
+    };
+    timed('list page 1', () => cache.listCalls({ limit: 100 }));
+    timed('search "rendez-vous"', () => cache.listCalls({ text: 'rendez-vous', limit: 100 }));
+    timed('search "hel" (prefix)', () => cache.listCalls({ text: 'hel', limit: 100 }));
+    timed('missing report', () => cache.missingFromBackend());
+    const first = cache.listCalls({ limit: 1 }).items[0];
+    if (first) timed('getCall', () => cache.getCall(first.id));
     cache.close();
 
     const size = (p: string) => (existsSync(p) ? statSync(p).size : 0);
@@ -93,6 +106,7 @@ async function main(): Promise<void> {
     );
     console.log(`  ratio                 ${(onDisk / transcript).toFixed(2)}× (target ≤ 2.5×)`);
     console.log(`  stored in             ${storeSeconds.toFixed(1)} s`);
+    console.log(`  reads                 ${reads.join(', ')}`);
     for (const t of tables.filter((t) => t.bytes / onDisk > 0.005)) {
       console.log(
         `    ${t.name.padEnd(34)} ${mb(t.bytes).padStart(9)}  ${String(Math.round(t.bytes / stored)).padStart(5)} B/call  ${(t.bytes / transcript).toFixed(3)}×`,

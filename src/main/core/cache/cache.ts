@@ -9,7 +9,7 @@
  *   Returns which ids were created, changed (what the user sees), or only refreshed (seen times, raw JSON).
  * - `setSyncState(key, value)` / `deleteSyncState(key)`; `deleteCalls(ids)`.
  * Reads
- * - `listCalls(query)` → `CallPage`: newest first (or best match first when searching), keyset cursor.
+ * - `listCalls(query)` → `CallPage`: newest first (when searching: best match first), keyset cursor, snippets.
  * - `getCall(id)` → `CallDetail | null`; `getRawJson(id)` → each source's latest raw JSON.
  * - `missingFromBackend(window?)` → `MissingReport`; `callsLackingFullTranscript(options?)`; `backendIds()`;
  *   `lookup(ids)`; `getSyncState(key)`; `counts()`.
@@ -442,7 +442,7 @@ export class Cache {
     if (query.cursor !== undefined) {
       const cursor = parseCursor(query.cursor, 't');
       page.push('(c.sort_at < @cursor_at OR (c.sort_at = @cursor_at AND c.pk < @cursor_pk))');
-      params.cursor_at = cursor.sortAt;
+      params.cursor_at = cursor.key;
       params.cursor_pk = cursor.pk;
     }
     const rows = this.sql(
@@ -458,6 +458,10 @@ export class Cache {
     };
   }
 
+  /**
+   * Best match first (bm25, weighted towards the caller's name and number), then the most recently stored. The
+   * ranking reads the search index alone unless a filter needs the calls' columns; only the page's rows are read.
+   */
   private search(
     query: { limit: number; cursor?: string },
     match: string,
@@ -465,39 +469,36 @@ export class Cache {
     params: Record<string, unknown>,
   ): CallPage {
     params.match = match;
+    const from = where.length > 0 ? 'FROM calls_fts f JOIN calls c ON c.pk = f.rowid' : 'FROM calls_fts f';
     const filters = ['calls_fts MATCH @match', ...where];
-    const from = 'FROM calls_fts f JOIN calls c ON c.pk = f.rowid';
     const total = this.sql(`SELECT count(*) ${from} WHERE ${filters.join(' AND ')}`)
       .pluck()
       .get(params) as number;
     if (query.cursor !== undefined) {
       const cursor = parseCursor(query.cursor, 'r');
-      filters.push(
-        '(f.rank > @cursor_rank OR (f.rank = @cursor_rank AND ' +
-          '(c.sort_at < @cursor_at OR (c.sort_at = @cursor_at AND c.pk < @cursor_pk))))',
-      );
-      params.cursor_rank = cursor.rank;
-      params.cursor_at = cursor.sortAt;
+      filters.push('(f.rank > @cursor_rank OR (f.rank = @cursor_rank AND f.rowid < @cursor_pk))');
+      params.cursor_rank = cursor.key;
       params.cursor_pk = cursor.pk;
     }
-    const rows = this.sql(
-      `SELECT ${LIST_COLUMNS}, f.rank AS rank ${from} WHERE ${filters.join(' AND ')} ` +
-        'ORDER BY f.rank, c.sort_at DESC, c.pk DESC LIMIT @limit',
-    ).all(params) as (ListRow & { rank: number })[];
-    const items = rows.slice(0, query.limit);
-    const last = rows.length > query.limit ? items[items.length - 1] : undefined;
+    const ranked = this.sql(
+      `SELECT f.rowid AS pk, f.rank AS rank ${from} WHERE ${filters.join(' AND ')} ` +
+        'ORDER BY f.rank, f.rowid DESC LIMIT @limit',
+    ).all(params) as { pk: number; rank: number }[];
+    const page = ranked.slice(0, query.limit);
+    const last = ranked.length > query.limit ? page[page.length - 1] : undefined;
+    const select = this.sql(`SELECT ${LIST_COLUMNS} FROM calls c WHERE c.pk = ?`);
     // Snippets only for the page, not for every match the ranking had to look at.
     const snippet = this.sql(
       "SELECT snippet(calls_fts, -1, char(2), char(3), '…', 16) FROM calls_fts WHERE calls_fts MATCH ? AND rowid = ?",
     ).pluck();
-    return {
-      items: items.map((row) => {
-        const text = snippet.get(match, row.pk) as string | null;
-        return { ...this.toListItem(row), snippet: text === null ? [] : snippetParts(text) };
-      }),
-      nextCursor: last ? `r:${last.rank}:${last.sort_at}:${last.pk}` : null,
-      total,
-    };
+    const items: CallListItem[] = [];
+    for (const { pk } of page) {
+      const row = select.get(pk) as ListRow | undefined;
+      if (row === undefined) continue;
+      const text = snippet.get(match, pk) as string | null;
+      items.push({ ...this.toListItem(row), snippet: text === null ? [] : snippetParts(text) });
+    }
+    return { items, nextCursor: last ? `r:${last.rank}:${last.pk}` : null, total };
   }
 
   getCall(id: string): CallDetail | null {
@@ -698,19 +699,18 @@ function toSyncInfo(row: SyncInfoRow): CallSyncInfo {
   };
 }
 
+/** `t:<sort_at>:<pk>` for lists, `r:<rank>:<pk>` for searches. */
 interface Cursor {
-  rank?: number;
-  sortAt: number;
+  /** sort_at for lists, rank for searches. */
+  key: number;
   pk: number;
 }
 
 function parseCursor(cursor: string, kind: 't' | 'r'): Cursor {
-  const bad = () => invalid('This page of calls is out of date. Reload the list.', `cursor ${JSON.stringify(cursor)}`);
   const parts = cursor.split(':');
-  if (parts[0] !== kind || parts.length !== (kind === 'r' ? 4 : 3)) throw bad();
-  const values = parts.slice(1).map(Number);
-  if (values.some((v) => !Number.isFinite(v))) throw bad();
-  return kind === 'r'
-    ? { rank: values[0] as number, sortAt: values[1] as number, pk: values[2] as number }
-    : { sortAt: values[0] as number, pk: values[1] as number };
+  const [key, pk] = parts.slice(1).map(Number);
+  if (parts[0] !== kind || parts.length !== 3 || !Number.isFinite(key) || !Number.isSafeInteger(pk)) {
+    throw invalid('This page of calls is out of date. Reload the list.', `cursor ${JSON.stringify(cursor)}`);
+  }
+  return { key: key as number, pk: pk as number };
 }
