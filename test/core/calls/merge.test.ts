@@ -219,6 +219,16 @@ describe('merge rules, by example', () => {
     expect(record.transcript.value.turns[0]?.text).toBe('Bonjour, au revoir');
   });
 
+  it('of two copies of one Vapi version, the raw JSON with the transcript is kept, in either order', () => {
+    const full = base('vapi', {
+      transcript: { state: 'full', turns: [said('Bonjour')] },
+      raw: { text: '{"artifact":{}}' },
+    });
+    const bare = base('vapi', { raw: { text: '{"z":"sorts after"}' } });
+    expect(mergeObservations([full, bare]).vapi?.raw.value.text).toBe('{"artifact":{}}');
+    expect(mergeObservations([bare, full]).vapi?.raw.value.text).toBe('{"artifact":{}}');
+  });
+
   it('a final status from the backend is not undone by a Vapi snapshot taken while ringing', () => {
     const completed = base('backend-summary', { fields: { ...base('vapi').fields, status: 'completed' } });
     const ringing = base('vapi', { version: 9_000, fields: { ...base('vapi').fields, status: 'ringing' } });

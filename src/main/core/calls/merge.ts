@@ -16,8 +16,9 @@
  * - status: the most final (see `status.ts`), then as above; ended reason: as a scalar field;
  * - transcript: full > preview > expired > none, then Vapi > backend, then newer. The backend's null after 24 h is
  *   `expired`, so it never erases a transcript we have; Vapi's artifact wins over the backend's copy;
- * - raw JSON: for Vapi the call's own `updatedAt`; for the backend its latest detail, or its latest summary when no
- *   detail was ever fetched (the backend has no version of its own, so its order is when the app saw it).
+ * - raw JSON: for Vapi the call's own `updatedAt` (then, for two copies of one version, the one with the richer
+ *   transcript); for the backend its latest detail, or its latest summary when no detail was ever fetched (the backend
+ *   has no version of its own, so its order is when the app saw it).
  */
 import type { CallListItem, TranscriptState, Turn } from '../../../shared/domain';
 import { statusFinality } from './status';
@@ -130,9 +131,10 @@ export function fieldStamp(field: CallField, value: unknown, source: Observation
   return [SOURCE_RANK[source], version];
 }
 
-export function rawStamp(source: ObservationSource, seenAt: number, version: number): Stamp {
-  if (source === 'vapi') return [version];
-  return [source === 'backend-detail' ? 1 : 0, seenAt];
+/** Vapi: its version, then (for two copies of one version) the one with the richer transcript. */
+export function rawStamp(obs: CallObservation): Stamp {
+  if (obs.source === 'vapi') return [obs.version, RICHNESS[obs.transcript.state]];
+  return [obs.source === 'backend-detail' ? 1 : 0, obs.seenAt];
 }
 
 export function recordFromObservation(obs: CallObservation): CallRecord {
@@ -143,7 +145,7 @@ export function recordFromObservation(obs: CallObservation): CallRecord {
   }
   const track: SourceTrack = {
     seenAt: obs.seenAt,
-    raw: { value: obs.raw, stamp: rawStamp(obs.source, obs.seenAt, obs.version) },
+    raw: { value: obs.raw, stamp: rawStamp(obs) },
   };
   return {
     id: obs.id,
