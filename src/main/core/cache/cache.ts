@@ -61,10 +61,17 @@ export interface UpsertOptions {
   syncState?: Record<string, unknown>;
 }
 
+/**
+ * sync_state key the sync writes with each backend list: `{ since }`, the oldest `startedAt` the backend itself
+ * reported among the rows it listed (ISO, or null when none had one).
+ */
+export const BACKEND_WINDOW_STATE_KEY = 'backend.window';
+
 export interface MissingWindow {
   /**
-   * The oldest start time the comparison covers. Default: the oldest call the backend has ever shown, as the
-   * backend only ever shows its newest 200 calls. Null: everything.
+   * The oldest start time the comparison covers. Default: the backend's list window as the sync last recorded it
+   * (`BACKEND_WINDOW_STATE_KEY`; the backend only ever shows its newest 200 calls), else the oldest call the backend
+   * has ever shown. Null: everything.
    */
   since?: string | null;
   until?: string;
@@ -531,8 +538,17 @@ export class Cache {
     });
   }
 
-  /** The oldest call the backend has ever shown (ms), or null when it has shown none. */
+  /**
+   * Where the backend's reach begins (ms): the window the sync recorded with the last list, by the backend's own start
+   * times (a row it lists without one must not widen it with Vapi's); before any, the oldest call it has ever shown.
+   * Null: no bound.
+   */
   private defaultMissingSince(): number | null {
+    const recorded = this.getSyncState<{ since?: string | null }>(BACKEND_WINDOW_STATE_KEY);
+    if (recorded !== undefined) {
+      const since = recorded.since ? Date.parse(recorded.since) : NaN;
+      return Number.isFinite(since) ? since : null;
+    }
     return this.sql('SELECT min(sort_at) FROM calls WHERE in_backend = 1').pluck().get() as number | null;
   }
 
