@@ -7,7 +7,7 @@
  *   proxyLoopback? })`.
  * - `request<T>(req)` → `HttpResponse<T>`; `json<T>(req)` → the parsed (and validated) body only.
  *   `req`: `{ service, method = 'GET', url, query?, headers?, json?, timeouts?, idempotent?, retry?, schema?, signal?,
- *   maxBodyBytes? }`.
+ *   maxBodyBytes?, parseBytes? }` (`parseBytes` reads a 2xx body from its bytes instead of JSON.parse + schema).
  * - `close()`: closes the pool.
  * - `proxy`: the proxy in use (credentials removed) or null.
  *
@@ -70,6 +70,12 @@ export interface HttpRequest<T = unknown> {
   schema?: z.ZodType<T>;
   signal?: AbortSignal;
   maxBodyBytes?: number;
+  /**
+   * Reads a 2xx body from its bytes (content encoding already undone) instead of `JSON.parse` + `schema`: for bodies
+   * the caller splits before parsing (a Vapi call page: each call's own bytes are kept). A throw is
+   * `invalid-response`, as bad JSON would be.
+   */
+  parseBytes?: (body: Buffer) => T;
 }
 
 export interface HttpResponse<T> {
@@ -285,9 +291,9 @@ export class HttpClient {
     const status = res.statusCode;
     const responseHeaders = flattenHeaders(res.headers);
     const requestId = responseHeaders['x-request-id'] ?? null;
-    let text: string;
+    let raw: Buffer;
     try {
-      text = await readBody(res.body, responseHeaders['content-encoding'], req.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+      raw = await readBody(res.body, responseHeaders['content-encoding'], req.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
     } catch (error) {
       if (req.signal?.aborted) throw req.signal.reason;
       if (error instanceof BadEncoding) {
@@ -317,7 +323,9 @@ export class HttpClient {
 
     const ms = this.now() - attemptStart;
     if (status >= 200 && status < 300) {
-      const parsed = this.parseBody(req, method, status, text, responseHeaders);
+      const parsed = req.parseBytes
+        ? parseBytes(req.parseBytes, raw)
+        : this.parseBody(req, method, status, raw.toString('utf8'), responseHeaders);
       if (!parsed.ok) {
         const err = fail('invalid-response', status, `${method} ${path} → ${status}: ${parsed.reason}`, { requestId });
         this.logFailure(req, method, logUrl, attempt, attemptStart, err);
@@ -347,7 +355,7 @@ export class HttpClient {
 
     const code = codeForStatus(status);
     const wait = RETRYABLE_STATUS(status) ? serverWaitMs(responseHeaders, this.now()) : null;
-    const said = describeErrorBody(this.redactor.redact(text));
+    const said = describeErrorBody(this.redactor.redact(raw.toString('utf8')));
     const err = fail(code, status, `${method} ${path} → ${status}${said ? `: ${said}` : ''}`, {
       requestId,
       ...(wait !== null ? { retryAfterSeconds: Math.ceil(wait / 1000) } : {}),
@@ -426,11 +434,23 @@ const gunzipAsync = promisify(gunzip);
 const brotliAsync = promisify(brotliDecompress);
 const inflateAsync = promisify(inflate);
 
+function parseBytes<T>(
+  parse: (body: Buffer) => T,
+  raw: Buffer,
+): { ok: true; value: unknown } | { ok: false; reason: string } {
+  try {
+    return { ok: true, value: parse(raw) };
+  } catch (error) {
+    const said = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').slice(0, 200);
+    return { ok: false, reason: `unexpected answer (${raw.length} bytes; ${said})` };
+  }
+}
+
 async function readBody(
   body: Dispatcher.ResponseData['body'],
   encoding: string | undefined,
   maxBytes: number,
-): Promise<string> {
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -444,7 +464,7 @@ async function readBody(
   }
   const raw = Buffer.concat(chunks, size);
   const coding = (encoding ?? '').trim().toLowerCase();
-  if (!coding || coding === 'identity' || raw.length === 0) return raw.toString('utf8');
+  if (!coding || coding === 'identity' || raw.length === 0) return raw;
   // Decompressed off the main thread (zlib's thread pool), bounded like the raw body.
   let decoded: Buffer;
   try {
@@ -457,7 +477,7 @@ async function readBody(
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new BodyTooLarge();
     throw new BadEncoding(`the ${coding} body is damaged (${(error as Error).message})`);
   }
-  return decoded.toString('utf8');
+  return decoded;
 }
 
 function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
