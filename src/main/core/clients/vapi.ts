@@ -10,7 +10,9 @@
  *   `deleteAssistant(id)`.
  * - Phone numbers: `listPhoneNumbers(query?)`, `getPhoneNumber(id)`, `importTwilioNumber(body)` (`POST /phone-number`
  *   with `provider: "twilio"`; the auth token is registered with the redactor first), `updatePhoneNumber(id, body)`.
- * - Calls: `listCalls(query)` (`GET /call`, a bare array, `limit` ≤ 1000, paging with `createdAtLt`), `getCall(id)`.
+ * - Calls: `listCalls(query)` (`GET /call`, a bare array, `limit` ≤ 1000, paging with `createdAtLt`), `getCall(id)`;
+ *   `listCallsRaw(query)`: the same page read from its bytes, each call with its own JSON bytes as received
+ *   (`{ call, json }`), so the sync stores them without serializing again; each call is validated with the same schema.
  *
  * Every answer is validated with the edge schemas of `./schemas` (only the fields the app uses; the rest is kept).
  * Retries: reads and deletes are retried by the HTTP layer; PATCH is marked safe to repeat (it writes the same
@@ -19,6 +21,7 @@
 import type { ZodType } from 'zod';
 import { AppError } from '../../../shared/errors';
 import type { HttpClient, QueryValue } from '../http/client';
+import { splitJsonArray } from '../calls/json-array';
 import {
   VapiAssistantListSchema,
   VapiAssistantSchema,
@@ -50,6 +53,12 @@ export interface VapiCallsQuery extends VapiListQuery {
   id?: string;
   assistantId?: string;
   phoneNumberId?: string;
+}
+
+/** A call of a `GET /call` page with its own JSON, as received (UTF-8 bytes, a view into the page's body). */
+export interface RawVapiCall {
+  call: VapiCall;
+  json: Uint8Array;
 }
 
 export interface TwilioImportBody {
@@ -155,6 +164,16 @@ export class VapiClient {
     });
   }
 
+  async listCallsRaw(query: VapiCallsQuery = {}, signal?: AbortSignal): Promise<RawVapiCall[]> {
+    const { id, assistantId, phoneNumberId, ...rest } = query;
+    return this.call({
+      path: '/call',
+      query: { ...listQuery(rest), id, assistantId, phoneNumberId },
+      parseBytes: parseCallPage,
+      ...(signal ? { signal } : {}),
+    });
+  }
+
   async getCall(id: string, signal?: AbortSignal): Promise<VapiCall> {
     return this.call({ path: `/call/${seg(id)}`, schema: VapiCallSchema, ...(signal ? { signal } : {}) });
   }
@@ -170,6 +189,7 @@ export class VapiClient {
     json?: unknown;
     idempotent?: boolean;
     schema?: ZodType<T>;
+    parseBytes?: (body: Buffer) => T;
     signal?: AbortSignal;
   }): Promise<T> {
     const key = await this.getKey();
@@ -189,9 +209,29 @@ export class VapiClient {
       ...(req.json !== undefined ? { json: req.json } : {}),
       ...(req.idempotent !== undefined ? { idempotent: req.idempotent } : {}),
       ...(req.schema ? { schema: req.schema } : {}),
+      ...(req.parseBytes ? { parseBytes: req.parseBytes } : {}),
       ...(req.signal ? { signal: req.signal } : {}),
     });
   }
+}
+
+/**
+ * A `GET /call` body split into its calls without parsing the whole (a page of calls in several languages would
+ * otherwise become one large two-byte string), each call parsed and checked with `VapiCallSchema` on its own bytes.
+ */
+function parseCallPage(body: Buffer): RawVapiCall[] {
+  return splitJsonArray(body).map((json, index) => {
+    const value: unknown = JSON.parse(Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('utf8'));
+    const checked = VapiCallSchema.safeParse(value);
+    if (!checked.success) {
+      const issues = checked.error.issues
+        .slice(0, 3)
+        .map((issue) => `${[index, ...issue.path].map(String).join('.')}: ${issue.message}`)
+        .join('; ');
+      throw new Error(`shape: ${issues}`);
+    }
+    return { call: checked.data, json };
+  });
 }
 
 function listQuery(query: VapiListQuery): Record<string, QueryValue> {
