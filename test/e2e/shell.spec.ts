@@ -47,6 +47,13 @@ test('the theme follows the OS when set to system', async ({ page, app }) => {
   expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(18, 20, 24)');
   await page.emulateMedia({ colorScheme: 'light' });
   expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(246, 247, 249)');
+
+  // A theme chosen in Settings wins over the OS.
+  await app.core.handlers.settings.update({ theme: 'light' });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(246, 247, 249)');
 });
 
 test('window.ava is exactly the contract, and validates like Electron IPC', async ({ page, app }) => {

@@ -43,6 +43,33 @@ function Card({ id, title, children }: { id: string; title: string; children: Re
   );
 }
 
+/** A labelled, required text input on one row of a card. */
+function TextField(props: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  type?: 'text' | 'password';
+  autoComplete?: string;
+  placeholder?: string;
+}): ReactElement {
+  return (
+    <div className="field">
+      <label htmlFor={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        type={props.type ?? 'text'}
+        autoComplete={props.autoComplete ?? 'off'}
+        spellCheck={false}
+        placeholder={props.placeholder}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+        required
+      />
+    </div>
+  );
+}
+
 function KeychainAlert(): ReactElement | null {
   const { t } = useTranslation();
   const keychain = useAccount((s) => s.secrets?.keychain);
@@ -196,28 +223,21 @@ function AccountCard(): ReactElement {
               {t('settings.account.expired')}
             </div>
           )}
-          <div className="field">
-            <label htmlFor="identifier">{t('settings.account.identifier')}</label>
-            <input
-              id="identifier"
-              type="text"
-              autoComplete="username"
-              value={identifier}
-              onChange={(e) => setIdentifier(e.target.value)}
-              required
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="password">{t('settings.account.password')}</label>
-            <input
-              id="password"
-              type="password"
-              autoComplete="current-password"
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-              required
-            />
-          </div>
+          <TextField
+            id="identifier"
+            label={t('settings.account.identifier')}
+            autoComplete="username"
+            value={identifier}
+            onChange={setIdentifier}
+          />
+          <TextField
+            id="password"
+            type="password"
+            label={t('settings.account.password')}
+            autoComplete="current-password"
+            value={password}
+            onChange={setPassword}
+          />
           <div className="field">
             <span />
             <div className="row">
@@ -362,18 +382,7 @@ function TwilioCard(): ReactElement {
           return error;
         }}
         extra={
-          <div className="field">
-            <label htmlFor="twilio-sid">{t('settings.twilio.sid')}</label>
-            <input
-              id="twilio-sid"
-              type="text"
-              spellCheck={false}
-              placeholder="AC…"
-              value={sid}
-              onChange={(e) => setSid(e.target.value)}
-              required
-            />
-          </div>
+          <TextField id="twilio-sid" label={t('settings.twilio.sid')} placeholder="AC…" value={sid} onChange={setSid} />
         }
       />
     </Card>
