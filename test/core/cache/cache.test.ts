@@ -199,16 +199,19 @@ describe('listCalls', () => {
   });
 
   function model(rows: Row[], query: CallListQuery): string[] {
-    return rows
-      .filter((r) => query.status === undefined || r.status === query.status)
-      .filter((r) => query.assistantId === undefined || r.assistantId === query.assistantId)
-      .filter((r) => query.from === undefined || T0 + r.at * MINUTE >= Date.parse(query.from))
-      .filter((r) => query.to === undefined || T0 + r.at * MINUTE <= Date.parse(query.to))
-      .sort((x, y) => y.at - x.at || (x.id < y.id ? 1 : x.id > y.id ? -1 : 0))
-      .map((r) => r.id);
+    return (
+      rows
+        .filter((r) => query.status === undefined || r.status === query.status)
+        .filter((r) => query.assistantId === undefined || r.assistantId === query.assistantId)
+        .filter((r) => query.from === undefined || T0 + r.at * MINUTE >= Date.parse(query.from))
+        .filter((r) => query.to === undefined || T0 + r.at * MINUTE <= Date.parse(query.to))
+        // Ties: the later stored first (ids are numbered in the order the rows are stored).
+        .sort((x, y) => y.at - x.at || (x.id < y.id ? 1 : x.id > y.id ? -1 : 0))
+        .map((r) => r.id)
+    );
   }
 
-  it('pages newest first by start, then id, with a keyset cursor and the right total (property)', () => {
+  it('pages newest first by start, then most recently stored, with a keyset cursor and the right total (property)', () => {
     fc.assert(
       fc.property(
         fc.array(row, { minLength: 0, maxLength: 60 }),
