@@ -37,6 +37,15 @@ export interface SyncEngineOptions {
 export const DEFAULT_BACKEND_CONCURRENCY = 8;
 export const DEFAULT_VAPI_PAGE_SIZE = 250;
 const PROGRESS_EVERY_MS = 100;
+/** A backfill that brought at least this many calls is followed by a compaction of the cache. */
+export const OPTIMIZE_AFTER_CALLS = 5000;
+const PAUSE_ORDER: SyncPauseReason[] = [
+  'signed-out',
+  'no-vapi-key',
+  'session-expired',
+  'offline',
+  'keychain-unavailable',
+];
 
 export class SyncEngine {
   private running: Promise<SyncStatus> | null = null;
@@ -50,7 +59,8 @@ export class SyncEngine {
   /** Something made more of the sync possible while one was running (a key, a sign-in): run again after it. */
   private again = false;
   private abort: AbortController | null = null;
-  private lastProgressAt = 0;
+  private lastProgressAt = -Infinity;
+  private progressSource: SyncSource | null = null;
   private readonly now: () => number;
 
   constructor(private readonly options: SyncEngineOptions) {
@@ -69,24 +79,30 @@ export class SyncEngine {
     };
   }
 
-  /** Runs a sync now, or joins the one already running. */
+  /**
+   * Runs a sync now, or joins the one already running; resolves with the status once it is over (a follow-up asked
+   * for with `requestRun` starts right after and is not waited for).
+   */
   run(): Promise<SyncStatus> {
     if (this.stopped) return Promise.resolve(this.status());
     if (this.running) return this.running;
     this.clearTimer();
-    this.running = this.runOnce().finally(() => {
+    const running = this.runOnce().then(() => {
       this.running = null;
       this.phase = 'idle';
+      const status = this.status();
       if (this.again && !this.stopped) {
         this.again = false;
         void this.run();
-        return;
+        return status;
       }
       this.schedule();
       this.emitStatus();
+      return status;
     });
+    this.running = running;
     this.emitStatus();
-    return this.running;
+    return running;
   }
 
   /**
@@ -135,7 +151,8 @@ export class SyncEngine {
     this.nextSyncAt = null;
   }
 
-  private async runOnce(): Promise<SyncStatus> {
+  /** One sync of both sources. Never throws: whatever goes wrong ends up in the sources' results. */
+  private async runOnce(): Promise<void> {
     this.abort = new AbortController();
     const signal = this.abort.signal;
     const { options } = this;
@@ -156,15 +173,23 @@ export class SyncEngine {
       const result = await this.runSource(source, signal);
       changed += result.changed;
       results.push(result);
-      options.onSourceResult?.(result);
-      if (result.changed > 0) options.onCallsChanged?.();
+      try {
+        options.onSourceResult?.(result);
+        if (result.changed > 0) options.onCallsChanged?.();
+      } catch (error) {
+        options.logger.error('sync: a listener failed', { error });
+      }
     }
 
     this.lastResults = results;
     this.pausedReason = this.pauseReasonOf(results);
     if (results.some((r) => r.ok && !r.skipped)) {
       this.lastSyncAt = this.iso();
-      options.cache.setSyncState('sync.lastSyncAt', this.lastSyncAt);
+      try {
+        options.cache.setSyncState('sync.lastSyncAt', this.lastSyncAt);
+      } catch (error) {
+        options.logger.warn('sync: the time of the last sync was not saved', { error });
+      }
     }
     options.logger.info('sync: done', {
       ms: this.now() - started,
@@ -178,7 +203,6 @@ export class SyncEngine {
       })),
     });
     this.abort = null;
-    return this.status();
   }
 
   private async runSource(source: SyncSource, signal: AbortSignal): Promise<SyncSourceResult> {
@@ -199,7 +223,7 @@ export class SyncEngine {
           signal,
         });
       } else {
-        outcome = await syncFromVapi({
+        const vapi = await syncFromVapi({
           cache: options.cache,
           vapi: options.vapi,
           logger: options.logger,
@@ -210,6 +234,8 @@ export class SyncEngine {
           progress,
           signal,
         });
+        if (vapi.backfillCompleted && vapi.created >= OPTIMIZE_AFTER_CALLS) this.compact();
+        outcome = vapi;
       }
       return { source, ok: true, changed: outcome.changed, finishedAt: this.iso() };
     } catch (error) {
@@ -228,6 +254,25 @@ export class SyncEngine {
     }
   }
 
+  /**
+   * After a large backfill: the cache compacts itself (it was filled newest first, which leaves its time-ordered
+   * indexes half full) and merges its search index. A few seconds once, for a file about a third smaller.
+   */
+  private compact(): void {
+    this.progress({ source: 'vapi', phase: 'finishing', done: 0, total: null });
+    const started = performance.now();
+    try {
+      this.options.cache.optimize();
+      // The compacted copy is written through the WAL: move it into the file and cut the WAL back.
+      this.options.cache.checkpoint();
+      this.options.logger.info('sync: cache compacted after the backfill', {
+        ms: Math.round(performance.now() - started),
+      });
+    } catch (error) {
+      this.options.logger.warn('sync: the cache could not be compacted after the backfill', { error });
+    }
+  }
+
   private backendSkipReason(): SyncPauseReason | null {
     const state = this.options.session.state().state;
     if (state === 'expired') return 'session-expired';
@@ -240,29 +285,47 @@ export class SyncEngine {
       return (await this.options.vault.get('vapiPrivateKey')) ? null : 'no-vapi-key';
     } catch (error) {
       if (error instanceof AppError && error.code === 'keychain-unavailable') return 'keychain-unavailable';
-      throw error;
+      // Anything else: let the Vapi part run and report it as its own failure.
+      return null;
     }
   }
 
-  /** Paused when no source could do anything: the first reason, or offline when both were out of reach. */
+  /**
+   * Paused when no source could do anything. The reason shown is the one the user can act on first: an unavailable
+   * keychain (it hides both the key and the session), then offline (both out of reach), then the session, then what
+   * is missing.
+   */
   private pauseReasonOf(results: SyncSourceResult[]): SyncPauseReason | null {
     if (results.some((r) => r.ok && !r.skipped)) return null;
-    const skipped = results.find((r) => r.skipped);
-    if (results.every((r) => r.skipped)) return skipped?.skipped ?? null;
-    const unreachable = results.every((r) => r.skipped || r.error?.code === 'offline' || r.error?.code === 'timeout');
-    if (unreachable) return 'offline';
-    if (results.some((r) => r.error?.code === 'session-expired')) return 'session-expired';
+    const reasons = new Set(results.map((r) => r.skipped).filter((r): r is SyncPauseReason => r !== undefined));
+    if (reasons.has('keychain-unavailable')) return 'keychain-unavailable';
+    const failed = results.filter((r) => !r.skipped);
+    if (failed.length > 0 && failed.every((r) => r.error?.code === 'offline' || r.error?.code === 'timeout')) {
+      return 'offline';
+    }
+    if (reasons.has('session-expired') || results.some((r) => r.error?.code === 'session-expired')) {
+      return 'session-expired';
+    }
+    if (failed.length > 0) return null;
+    for (const reason of PAUSE_ORDER) if (reasons.has(reason)) return reason;
     return null;
   }
 
+  /**
+   * Progress to the renderer: the first event of each phase and the last of a counted one always go out, the rest at
+   * most every 100 ms (on the monotonic clock: `now` is the wall clock the data is stamped with, which a test may
+   * freeze).
+   */
   private progress(progress: SyncProgress): void {
+    const phaseChanged = progress.phase !== this.phase || progress.source !== this.progressSource;
     if (progress.phase !== this.phase) {
       this.phase = progress.phase;
       this.emitStatus();
     }
-    const now = this.now();
+    this.progressSource = progress.source;
+    const now = performance.now();
     const last = progress.total !== null && progress.done >= progress.total;
-    if (!last && now - this.lastProgressAt < PROGRESS_EVERY_MS) return;
+    if (!phaseChanged && !last && now - this.lastProgressAt < PROGRESS_EVERY_MS) return;
     this.lastProgressAt = now;
     this.options.onProgress?.(progress);
   }

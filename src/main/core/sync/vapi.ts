@@ -1,7 +1,8 @@
 /**
- * Sync from Vapi, the source of truth: `GET /call` newest first, paged with `createdAtLt`, one transaction per page
- * that also moves the progress marker, so memory stays flat however many calls there are and a killed process
- * resumes where its last committed page ended. Then the calls that were still in progress are read again.
+ * Sync from Vapi, the source of truth: `GET /call` newest first, paged by `createdAt` (see `PageCut` in plan.ts), one
+ * transaction per page that also moves the progress marker, so memory stays flat however many calls there are and a
+ * killed process resumes where its last committed page ended. The next page is already on its way while one is being
+ * stored. Then the calls that were still in progress at an earlier run, and not seen again, are read again.
  */
 import type { SyncProgress } from '../../../shared/domain';
 import { AppError } from '../../../shared/errors';
@@ -9,15 +10,18 @@ import type { Cache } from '../cache/cache';
 import type { CallObservation } from '../calls/merge';
 import { observeVapiCall } from '../calls/observe';
 import type { VapiCall } from '../clients/schemas';
-import type { VapiCallsQuery, VapiClient } from '../clients/vapi';
+import { VAPI_MAX_LIMIT, type RawVapiCall, type VapiCallsQuery, type VapiClient } from '../clients/vapi';
 import type { Logger } from '../log/logger';
 import {
+  firstCut,
   isSettled,
-  maxIso,
+  laterIso,
   pageBounds,
   planVapi,
+  stepPage,
   VAPI_PROGRESS_KEY,
   VAPI_UNSETTLED_KEY,
+  type PageCut,
   type VapiProgress,
 } from './plan';
 import { forEachConcurrent } from './pool';
@@ -36,25 +40,35 @@ export interface VapiSyncDeps {
   signal?: AbortSignal;
 }
 
-export async function syncFromVapi(deps: VapiSyncDeps): Promise<SourceOutcome> {
+export interface VapiOutcome extends SourceOutcome {
+  /** Calls the cache did not hold before this run. */
+  created: number;
+  /** Whether this run completed the backfill (a good moment to compact the cache). */
+  backfillCompleted: boolean;
+}
+
+export async function syncFromVapi(deps: VapiSyncDeps): Promise<VapiOutcome> {
   const { cache } = deps;
   const plan = planVapi(cache.getSyncState<VapiProgress>(VAPI_PROGRESS_KEY), deps.now(), deps.backfillDays);
-  let progress: VapiProgress = plan.initial ?? cache.getSyncState<VapiProgress>(VAPI_PROGRESS_KEY)!;
-  if (plan.initial) cache.setSyncState(VAPI_PROGRESS_KEY, plan.initial);
+  let progress = plan.progress;
   let changed = 0;
+  let created = 0;
   let done = 0;
   const report = (): void => deps.progress({ source: 'vapi', phase: 'vapi-calls', done, total: null });
   report();
 
-  // Calls seen still in progress: read again at the end of this run (and of the next, until they settle).
-  const unsettled = new Set(cache.getSyncState<string[]>(VAPI_UNSETTLED_KEY) ?? []);
+  // Calls seen still in progress by an earlier run: read again at the end unless this run sees them first.
+  const carried = new Set(cache.getSyncState<string[]>(VAPI_UNSETTLED_KEY) ?? []);
+  const unsettled = new Set(carried);
 
-  const store = (page: VapiCall[], next: VapiProgress): void => {
+  /** Stores calls (a page's come with their bytes: stored as received, not serialized again) and the progress. */
+  const store = (page: readonly { call: VapiCall; json?: Uint8Array }[], next: VapiProgress): void => {
     const seenAt = deps.now();
     const observations: CallObservation[] = [];
-    for (const call of page) {
-      const observation = observeVapiCall(call, seenAt);
+    for (const { call, json } of page) {
+      const observation = observeVapiCall(call, seenAt, json ? { json } : {});
       if (observation) observations.push(observation);
+      carried.delete(call.id);
       if (isSettled(call.status)) unsettled.delete(call.id);
       else unsettled.add(call.id);
     }
@@ -62,16 +76,17 @@ export async function syncFromVapi(deps: VapiSyncDeps): Promise<SourceOutcome> {
       syncState: { [VAPI_PROGRESS_KEY]: next, [VAPI_UNSETTLED_KEY]: [...unsettled] },
     });
     changed += result.created.length + result.changed.length;
+    created += result.created.length;
     progress = next;
     done += page.length;
     report();
   };
 
-  // 1. What is new since the last run: from now down to just below the last run's newest call.
+  // 1. What is new since the last run: from the newest call down to just below the last run's newest.
   if (plan.newerThan !== null) {
     let newest = progress.highDone;
-    for await (const page of pagesOf(deps, { createdAtGt: plan.newerThan }, undefined)) {
-      newest = maxIso(newest, pageBounds(page)!.newest);
+    for await (const page of pagesOf(deps, { createdAtGt: plan.newerThan }, null)) {
+      newest = laterIso(newest, pageBounds(page.map(keyOf))!.newest);
       // highDone moves only when this phase is complete: until then a crash re-reads it (it is small).
       store(page, progress);
     }
@@ -81,22 +96,26 @@ export async function syncFromVapi(deps: VapiSyncDeps): Promise<SourceOutcome> {
     }
   }
 
-  // 2. The backfill, resumable: each page moves lowDone down with the calls it stored.
-  if (plan.backfillFrom !== null) {
-    for await (const page of pagesOf(deps, { createdAtGe: plan.windowStart }, plan.backfillFrom)) {
-      store(page, { ...progress, lowDone: pageBounds(page)!.oldest });
+  // 2. The backfill, resumable: each page moves lowDone down (and, on the first run, highDone up) with its calls.
+  let backfillCompleted = false;
+  if (plan.backfill !== null) {
+    for await (const page of pagesOf(deps, { createdAtGe: plan.windowStart }, plan.backfill.from)) {
+      const bounds = pageBounds(page.map(keyOf))!;
+      store(page, { ...progress, highDone: laterIso(progress.highDone, bounds.newest), lowDone: bounds.oldest });
     }
-    progress = { ...progress, lowDone: plan.windowStart };
+    // Done down to the window start; with nothing in the window at all, the next run reads everything newer.
+    progress = { ...progress, highDone: progress.highDone ?? plan.windowStart, lowDone: plan.windowStart };
     cache.setSyncState(VAPI_PROGRESS_KEY, progress);
+    backfillCompleted = true;
     deps.logger.info('vapi sync: backfill complete', { windowStart: plan.windowStart, calls: done });
   }
 
-  // 3. Calls that were still in progress when read: read each again so it ends up final.
-  if (unsettled.size > 0) {
+  // 3. Calls an earlier run saw in progress and this one did not see again: read each so it ends up final.
+  if (carried.size > 0) {
     const fresh: VapiCall[] = [];
     const gone: string[] = [];
     await forEachConcurrent(
-      [...unsettled],
+      [...carried],
       deps.concurrency,
       async (id) => {
         try {
@@ -115,40 +134,51 @@ export async function syncFromVapi(deps: VapiSyncDeps): Promise<SourceOutcome> {
       deps.signal,
     );
     for (const id of gone) unsettled.delete(id);
-    store(fresh, progress);
+    store(
+      fresh.map((call) => ({ call })),
+      progress,
+    );
   }
-  return { changed };
+  return { changed, created, backfillCompleted };
 }
 
 /**
- * Vapi's call log, newest first, one page at a time, from `from` (inclusive) down. Pages are cut at the oldest
- * `createdAt` of the previous page, inclusive, with the calls already seen at that instant left out: calls created in
- * the same millisecond are never skipped, and a page made only of them moves on strictly below it.
+ * Vapi's call log within `window`, newest first, one page at a time, from `from` (inclusive; null = the newest call)
+ * down. The request for the next page is sent before the current one is handed over, so the network and the fake or
+ * real Vapi work while the caller stores.
  */
 async function* pagesOf(
-  deps: Pick<VapiSyncDeps, 'vapi' | 'pageSize' | 'signal'>,
+  deps: Pick<VapiSyncDeps, 'vapi' | 'pageSize' | 'signal' | 'logger'>,
   window: VapiCallsQuery,
-  from: string | undefined,
-): AsyncGenerator<VapiCall[]> {
-  let boundary = from;
-  let strict = false;
-  let seenAtBoundary = new Set<string>();
+  from: string | null,
+): AsyncGenerator<RawVapiCall[]> {
+  const fetchPage = (cut: PageCut): Promise<RawVapiCall[]> => {
+    const bound =
+      cut.boundary === undefined ? {} : cut.strict ? { createdAtLt: cut.boundary } : { createdAtLe: cut.boundary };
+    const request = deps.vapi.listCallsRaw({ ...window, ...bound, limit: cut.limit }, deps.signal);
+    // Settled even if the caller stops before awaiting it (its failure is then nobody's concern).
+    request.catch(() => undefined);
+    return request;
+  };
+  let cut = firstCut(from, deps.pageSize);
+  let pending = fetchPage(cut);
   for (;;) {
-    const cut = boundary === undefined ? {} : strict ? { createdAtLt: boundary } : { createdAtLe: boundary };
-    const page = await deps.vapi.listCalls({ ...window, ...cut, limit: deps.pageSize }, deps.signal);
-    const fresh = page.filter((call) => !seenAtBoundary.has(call.id));
-    const full = page.length >= deps.pageSize;
-    if (fresh.length === 0) {
-      if (!full || strict || boundary === undefined) return;
-      strict = true;
-      continue;
+    const page = await pending;
+    const step = stepPage(cut, page, deps.pageSize, VAPI_MAX_LIMIT, keyOf);
+    if (step.skippedInstant !== undefined) {
+      deps.logger.warn('vapi sync: more calls in one millisecond than a page holds; the rest of it is skipped', {
+        at: step.skippedInstant,
+      });
     }
-    yield fresh;
-    if (!full) return;
-    const oldest = pageBounds(page)!.oldest;
-    const atOldest = page.filter((call) => call.createdAt === oldest).map((call) => call.id);
-    seenAtBoundary = oldest === boundary ? new Set([...seenAtBoundary, ...atOldest]) : new Set(atOldest);
-    boundary = oldest;
-    strict = false;
+    if (step.next !== null) {
+      cut = step.next;
+      pending = fetchPage(cut);
+    }
+    if (step.fresh.length > 0) yield step.fresh;
+    if (step.next === null) return;
   }
+}
+
+function keyOf(item: RawVapiCall): { id: string; createdAt: string } {
+  return item.call;
 }
