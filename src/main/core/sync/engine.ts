@@ -90,15 +90,15 @@ export class SyncEngine {
     const running = this.runOnce().then(() => {
       this.running = null;
       this.phase = 'idle';
-      const status = this.status();
       if (this.again && !this.stopped) {
         this.again = false;
+        const status = this.status();
         void this.run();
         return status;
       }
       this.schedule();
       this.emitStatus();
-      return status;
+      return this.status();
     });
     this.running = running;
     this.emitStatus();
