@@ -99,6 +99,22 @@ export async function syncFromBackend(deps: BackendSyncDeps): Promise<SourceOutc
     pending = [];
     pendingFingerprints = {};
   };
+  // A full batch is committed once the answers that arrived with it have sent their lanes' next requests (the commit
+  // then runs while those are in flight, instead of holding them back).
+  let flushScheduled = false;
+  let flushError: { error: unknown } | null = null;
+  const scheduleFlush = (): void => {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    setImmediate(() => {
+      flushScheduled = false;
+      try {
+        flush();
+      } catch (error) {
+        flushError ??= { error };
+      }
+    });
+  };
   const report = (): void => deps.progress({ source: 'backend', phase: 'backend-details', done, total: todo.length });
   report();
 
@@ -122,21 +138,23 @@ export async function syncFromBackend(deps: BackendSyncDeps): Promise<SourceOutc
         }
       },
       ({ detail, ok }, { id }) => {
+        if (flushError !== null) throw flushError.error;
         done++;
         const summary = byId.get(id);
         // A failed detail keeps its old fingerprint (or none), so the next run asks again.
         if (ok && summary) pendingFingerprints[id] = summaryFingerprint(summary);
         const observation = detail ? observeBackendDetail(detail, now()) : null;
         if (observation) pending.push(observation);
-        if (pending.length >= deps.batchSize) flush();
+        if (pending.length >= deps.batchSize) scheduleFlush();
         if (done % 10 === 0 || done === todo.length) report();
       },
       deps.signal,
     );
   } finally {
     // What arrived before a failure is kept.
-    flush();
+    if (flushError === null) flush();
   }
+  if (flushError !== null) throw (flushError as { error: unknown }).error;
   if (firstFailure !== null) {
     deps.logger.warn('backend sync: some call details failed', { failed: failures, of: todo.length });
     throw firstFailure;

@@ -4,6 +4,7 @@
  * versa; progress and status reported as they change. With nothing runnable (signed out and no Vapi key, keychain
  * unavailable, offline) the cache stays browsable and the status says why sync is paused.
  */
+import { setMaxListeners } from 'node:events';
 import type { SyncPauseReason, SyncProgress, SyncSource, SyncSourceResult, SyncStatus } from '../../../shared/domain';
 import { AppError } from '../../../shared/errors';
 import type { AuthSession } from '../auth/session';
@@ -156,6 +157,8 @@ export class SyncEngine {
     this.abort = new AbortController();
     const signal = this.abort.signal;
     const { options } = this;
+    // Every request in flight listens to this signal: as many as the concurrency, not a leak.
+    setMaxListeners(Math.max(32, 4 * (options.backendConcurrency ?? DEFAULT_BACKEND_CONCURRENCY)), signal);
     const results: SyncSourceResult[] = [];
     const started = this.now();
     options.logger.info('sync: start');
