@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallSyncInfo } from '../../../src/main/core/cache/cache';
+import { forEachConcurrent } from '../../../src/main/core/sync/pool';
 import {
   backendWindowOf,
   detailsToFetch,
@@ -248,6 +249,65 @@ describe('vapi: page cuts', () => {
     expect(isSettled('ended')).toBe(true);
     expect(isSettled('in-progress')).toBe(false);
     expect(isSettled(null)).toBe(false);
+  });
+});
+
+describe('pool: bounded concurrency', () => {
+  const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('keeps at most `concurrency` in flight, and a lane sends its next request before handing a result over', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const events: string[] = [];
+    await forEachConcurrent(
+      [1, 2, 3, 4, 5, 6, 7],
+      3,
+      async (n) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        events.push(`start ${n}`);
+        await tick(n % 2 === 0 ? 5 : 1);
+        inFlight--;
+        return n * 10;
+      },
+      (result) => {
+        // While a result is handled, its lane has already started the next item.
+        events.push(`result ${result} (in flight ${inFlight})`);
+      },
+    );
+    expect(most).toBe(3);
+    expect(events.filter((e) => e.startsWith('result')).length).toBe(7);
+    expect(events.indexOf('start 4')).toBeLessThan(events.indexOf('result 10 (in flight 3)'));
+  });
+
+  it('the first failure stops new work and is rethrown once what is in flight has settled', async () => {
+    const started: number[] = [];
+    const handled: number[] = [];
+    const failing = forEachConcurrent(
+      [1, 2, 3, 4, 5, 6, 7, 8],
+      2,
+      async (n) => {
+        started.push(n);
+        await tick(n === 2 ? 1 : 4);
+        if (n === 2) throw new Error('boom');
+        return n;
+      },
+      (n) => void handled.push(n),
+    );
+    await expect(failing).rejects.toThrow('boom');
+    expect(started).toEqual([1, 2]);
+    expect(handled).toEqual([1]);
+    // An error in onResult stops it the same way.
+    await expect(
+      forEachConcurrent(
+        [1, 2, 3],
+        1,
+        async (n) => n,
+        (n) => {
+          if (n === 1) throw new Error('commit failed');
+        },
+      ),
+    ).rejects.toThrow('commit failed');
   });
 });
 
