@@ -88,7 +88,10 @@ export class SyncEngine {
     if (this.stopped) return Promise.resolve(this.status());
     if (this.running) return this.running;
     this.clearTimer();
-    const running = this.runOnce().then(() => {
+    const once = this.runOnce().catch((error: unknown) => {
+      this.options.logger.error('sync: the run failed unexpectedly', { error });
+    });
+    const running = once.then(() => {
       this.running = null;
       this.phase = 'idle';
       if (this.again && !this.stopped) {
