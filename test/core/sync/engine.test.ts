@@ -28,7 +28,7 @@ const until = async (done: () => boolean, ms = 10_000): Promise<void> => {
   }
 };
 
-describe('sync engine', () => {
+describe('sync engine', { timeout: 60_000 }, () => {
   it('signed out with no Vapi key: paused, nothing sent, the status says why', async () => {
     const status = await r.sync();
     expect(status).toMatchObject({

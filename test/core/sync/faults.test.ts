@@ -78,7 +78,7 @@ const everywhere = (fault: FaultSpec, probability: number): Rule[] => [
   ['vapi', PAGES, fault, { probability }],
 ];
 
-describe('faults: repeated runs end in a complete cache', () => {
+describe('faults: repeated runs end in a complete cache', { timeout: 120_000 }, () => {
   it('429 storms, with Retry-After (short and too long to wait) and without', async () => {
     const outcome = await syncUntilComplete('storm', [
       ...everywhere({ kind: 'status', status: 429 }, 0.5),
@@ -121,7 +121,7 @@ describe('faults: repeated runs end in a complete cache', () => {
   });
 });
 
-describe('faults: each source on its own', () => {
+describe('faults: each source on its own', { timeout: 60_000 }, () => {
   it('Vapi down: the backend part still syncs, and Vapi says why it failed', async () => {
     const cache = r.openOther('vapi-down.db');
     const engine = r.newEngine({ cache });
