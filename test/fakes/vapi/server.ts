@@ -618,14 +618,16 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
   );
 
   /**
-   * While the client digests a full page, build the page its `createdAtLt` cursor will ask for next, so a sync that
-   * pages through 100,000 generated calls finds each page ready.
+   * While the client digests a full page, build the page its cursor will ask for next, so a sync that pages through
+   * 100,000 generated calls finds each page ready. The cursor follows the client's own habit: `createdAtLt` (the
+   * oldest seen, exclusive), or `createdAtLe` (inclusive, for clients that never skip calls sharing a millisecond).
    */
   function prefetchNext(org: Org, query: CallQuery, lastCreatedAt: number): void {
-    const next: CallQuery = {
-      ...query,
-      created: { ...query.created, lt: Math.min(query.created.lt ?? Infinity, lastCreatedAt) },
-    };
+    const inclusive = query.created.le !== undefined && query.created.lt === undefined;
+    const created = inclusive
+      ? { ...query.created, le: Math.min(query.created.le ?? Infinity, lastCreatedAt) }
+      : { ...query.created, lt: Math.min(query.created.lt ?? Infinity, lastCreatedAt) };
+    const next: CallQuery = { ...query, created };
     const key = callQueryKey(org, next);
     if (pageCache.has(key) || prefetching.has(key)) return;
     prefetching.add(key);
