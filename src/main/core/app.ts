@@ -8,6 +8,7 @@ import type { EventMap, EventName, Handlers } from '../../shared/contract';
 import type { AppStatus, BackendHealth, DataTable, Notice, VapiState } from '../../shared/domain';
 import { AppError } from '../../shared/errors';
 import { listAssistants } from './assistants/list';
+import { AssistantNames } from './assistants/names';
 import { createTrustBase } from './auth/accounts';
 import { openCache, type Cache } from './cache/cache';
 import { applyDemoSetup, demoFromEnv, type DemoSetup } from './demo';
@@ -169,29 +170,15 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     engine?.reschedule();
   });
 
-  // Calls name their assistant by id only; the names come from Vapi's assistant list, kept for offline use.
-  const ASSISTANT_NAMES_KEY = 'vapi.assistantNames';
-  const assistantNames = (): Record<string, string> =>
-    cache?.getSyncState<Record<string, string>>(ASSISTANT_NAMES_KEY) ?? {};
-  const rememberAssistantNames = (assistants: readonly { id: string; name: string | null }[]): void => {
-    const names = Object.fromEntries(assistants.filter((a) => a.name).map((a) => [a.id, a.name!]));
-    cache?.setSyncState(ASSISTANT_NAMES_KEY, names);
-  };
+  const assistantNames = new AssistantNames(cache);
   const refreshAssistantNames = async (): Promise<void> => {
     try {
-      rememberAssistantNames(await listAssistants(vapi, settings.get().backendUrl));
+      assistantNames.remember(await listAssistants(vapi, settings.get().backendUrl));
       changed('assistants', 'calls');
     } catch (error) {
       logger.warn('assistants: names not refreshed', { error });
     }
   };
-  const named = <T extends { assistantId: string | null; assistantName: string | null }>(
-    call: T,
-    names = assistantNames(),
-  ): T =>
-    call.assistantName || !call.assistantId || !names[call.assistantId]
-      ? call
-      : { ...call, assistantName: names[call.assistantId]! };
 
   /** A sync in the background, after something that makes more of it possible (a key, a sign-in). */
   const syncSoon = (): void => engine?.requestRun();
@@ -298,18 +285,16 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     calls: {
       list: async (query) => {
         const page = openedCache().listCalls(query);
-        const names = assistantNames();
-        return { ...page, items: page.items.map((call) => named(call, names)) };
+        return { ...page, items: assistantNames.fillAll(page.items) };
       },
       get: async ({ id }) => {
         const call = openedCache().getCall(id);
         if (!call) throw new AppError({ code: 'not-found', message: 'This call is not in the cache.' });
-        return named(call);
+        return assistantNames.fill(call);
       },
       missing: async () => {
         const report = openedCache().missingFromBackend();
-        const names = assistantNames();
-        return { ...report, items: report.items.map((call) => named(call, names)) };
+        return { ...report, items: assistantNames.fillAll(report.items) };
       },
     },
     sync: {
@@ -322,7 +307,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     assistants: {
       list: async () => {
         const assistants = await listAssistants(vapi, settings.get().backendUrl);
-        rememberAssistantNames(assistants);
+        assistantNames.remember(assistants);
         return assistants;
       },
     },
