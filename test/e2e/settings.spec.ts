@@ -123,3 +123,17 @@ test.describe('without a keychain', () => {
     await expect(page.getByTestId('calls-empty')).toBeVisible();
   });
 });
+
+test('a sleeping backend shows "waking the server up" until it answers', async ({ page, app }) => {
+  await app.core.handlers.backend.setUrl({ url: app.fakes.backend.url });
+  app.fakes.backend.control.setSwitches({ coldStartMs: 5_000 });
+  app.fakes.backend.control.simulateColdStart();
+  await app.open(page);
+  await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click();
+  await page.getByTestId('card-account').getByRole('button', { name: 'Check' }).click();
+  await expect(page.getByTestId('status-backend')).toContainText('waking the server up', { timeout: 8_000 });
+  await expect(page.getByTestId('backend-health')).toHaveText('waking the server up…');
+  await app.shot(page, 'settings-waking-en');
+  await expect(page.getByTestId('backend-health')).toHaveText('online', { timeout: 15_000 });
+  await expect(page.getByTestId('status-backend')).toContainText('Backend');
+});

@@ -149,7 +149,9 @@ function AccountCard(): ReactElement {
 
   // The last check asked here, else what the core knows (the start-up check, the last sync).
   const known = health?.health ?? (appHealth && appHealth !== 'unknown' ? appHealth : null);
-  const healthText = checking ? t('status.backendState.checking') : known ? t(`status.backendState.${known}`) : null;
+  // While a check runs, the core may already know more: a cold start ("waking the server up").
+  const shown = checking ? (appHealth === 'waking' ? 'waking' : 'checking') : known;
+  const healthText = shown ? t(`status.backendState.${shown}`) : null;
   return (
     <Card id="account" title={t('settings.account.title')}>
       {error && <ErrorMessage error={error} />}
