@@ -170,6 +170,36 @@ describe('fault injection', () => {
     expect(a).toContain(200);
   });
 
+  it('repeats the same pattern, rule ids and Vapi ids after POST /__control/reset', async () => {
+    const f = await startFakes({
+      world: 'empty',
+      seed: 11,
+      clock: createFakeClock({ start: Date.parse('2026-04-01T08:00:00Z'), ticking: false }),
+    });
+    try {
+      const h = bearer(f.credentials.vapi.privateKey);
+      const run = async () => {
+        const ruleId = f.faults.backend.set('GET /healthz', { kind: 'status', status: 503 }, { probability: 0.5 });
+        const statuses: number[] = [];
+        for (let i = 0; i < 24; i++) statuses.push((await http(`${f.backend.url}/healthz`)).status);
+        const assistant = await http<{ id: string }>(`${f.vapi.url}/assistant`, {
+          method: 'POST',
+          headers: h,
+          body: { name: 'Same id' },
+        });
+        const placed = await f.vapi.control.placeCall({ assistantId: assistant.body.id });
+        return { ruleId, statuses, assistantId: assistant.body.id, callId: placed.call.id };
+      };
+      const first = await run();
+      expect(first.statuses).toContain(503);
+      expect(first.statuses).toContain(200);
+      expect((await http(`${f.vapi.url}/__control/reset`, { method: 'POST' })).status).toBe(204);
+      expect(await run()).toEqual(first);
+    } finally {
+      await f.close();
+    }
+  });
+
   it('matches routes by pattern and regex, and records what it injected', async () => {
     const id = String(fakes.world.orgs[0]!.assistants[0]!.id);
     fakes.faults.vapi.set('GET /assistant/:id', { kind: 'status', status: 502 }, { times: 1 });

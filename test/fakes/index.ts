@@ -272,8 +272,7 @@ export async function startFakes(options: StartFakesOptions = {}): Promise<Fakes
       vapi.control.loadWorld(world, urls);
       backend.control.loadWorld(world, urls);
       for (const f of [vapi, twilio, backend]) {
-        f.faults.clear();
-        f.faults.clearHistory();
+        f.faults.reset();
         f.clearRequests();
       }
     },

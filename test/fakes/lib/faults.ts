@@ -63,6 +63,11 @@ export interface FaultController {
   remove(ruleId: number): void;
   /** Removes every rule (the history is kept; `clearHistory` empties it). */
   clear(): void;
+  /**
+   * Back to a fresh controller: no rule, no history, and rule ids numbered from 1 again, so the same rules set after
+   * a reset get the same ids and therefore draw the same pattern.
+   */
+  reset(): void;
   rules(): FaultRule[];
   /** Every fault injected so far, oldest first. */
   history(): FaultEvent[];
@@ -142,6 +147,11 @@ export function createFaultController(seed: number, service: string): FaultContr
     },
     clear() {
       rules = [];
+    },
+    reset() {
+      rules = [];
+      history = [];
+      nextId = 1;
     },
     rules() {
       return rules.map((r) => ({

@@ -126,7 +126,7 @@ export interface VapiControl {
   /** Light info on every call of an org created in [fromMs, toMs] (generated lazily, so windows keep it cheap). */
   callsInWindow(orgId: string, fromMs?: number, toMs?: number): CallInfo[];
   setOptions(options: { allowHttpLoopbackWebhooks?: boolean; deliveryTimeScale?: number }): void;
-  /** Forgets every org, call, delivery and option change (then `loadWorld` to start over). */
+  /** Forgets every org, call, delivery and option change, and restarts the id generator (then `loadWorld`). */
   reset(): void;
 }
 
@@ -209,7 +209,8 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
   const clock = options.clock ?? createFakeClock();
   const seed = options.seed ?? 1;
   const faults = createFaultController(seed, 'vapi');
-  const ids = Rng.of(seed, 'vapi-ids');
+  /** Ids, keys and placed-call seeds; restarted by `reset()` so a reset fake hands out the same ids again. */
+  let ids = Rng.of(seed, 'vapi-ids');
   const orgs = new Map<string, Org>();
   const byPrivateKey = new Map<string, Org>();
   const publicKeys = new Set<string>();
@@ -949,6 +950,7 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
       pageCacheBytes = 0;
       allowHttpLoopback = options.allowHttpLoopbackWebhooks ?? true;
       timeScale = options.deliveryTimeScale ?? 1;
+      ids = Rng.of(seed, 'vapi-ids');
     },
   };
 
