@@ -10,10 +10,11 @@ import {
   APP_ORIGIN,
   APP_SCHEME,
   isAllowedExternalUrl,
+  isPermissionGranted,
   mimeTypeFor,
   resolveAppFile,
-  SECURE_WEB_PREFERENCES,
   securityHeaders,
+  windowWebPreferences,
 } from './core/security';
 import { broadcast, registerIpc, trustWindow } from './ipc';
 
@@ -89,11 +90,7 @@ function createWindow(): BrowserWindow {
     show: false,
     title: 'AVA Desk',
     backgroundColor: nativeTheme.shouldUseDarkColors ? '#15171c' : '#f7f7f9',
-    webPreferences: {
-      ...SECURE_WEB_PREFERENCES,
-      preload: PRELOAD,
-      devTools: !app.isPackaged,
-    },
+    webPreferences: windowWebPreferences({ isPackaged: app.isPackaged, preload: PRELOAD }),
   });
   trustWindow(window);
   window.once('ready-to-show', () => window.show());
@@ -115,10 +112,18 @@ function serveRenderer(): void {
   });
 }
 
+/** Permission requests, checks and device access all go through the core's policy (which grants none). */
 function denyPermissions(): void {
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
-  session.defaultSession.setDevicePermissionHandler(() => false);
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_contents, permission, callback, details) =>
+    callback(isPermissionGranted({ kind: 'request', permission, origin: details.requestingUrl ?? null })),
+  );
+  ses.setPermissionCheckHandler((_contents, permission, requestingOrigin) =>
+    isPermissionGranted({ kind: 'check', permission, origin: requestingOrigin }),
+  );
+  ses.setDevicePermissionHandler((details) =>
+    isPermissionGranted({ kind: 'device', permission: details.deviceType, origin: details.origin }),
+  );
 }
 
 /** No navigation, no new windows, no webviews; allow-listed https links open in the user's browser. */

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findElectronBinary } from '../../scripts/lib/electron-runtime.cjs';
+import { windowWebPreferences } from '../../src/main/core/security';
 import { channelNames } from '../../src/shared/contract';
 
 const ROOT = resolve(__dirname, '../..');
@@ -65,6 +66,41 @@ test('opens the shell from app://, isolated and sandboxed', async () => {
   await page.screenshot({ path: join(ROOT, 'test-results/screenshots/electron-window.png') });
 });
 
+test("the window's live webPreferences are the secure set, with DevTools only because this build is not packaged", async () => {
+  const live = await app.evaluate(({ BrowserWindow, app: electronApp }) => {
+    const [window] = BrowserWindow.getAllWindows();
+    // Not in Electron's typings, but a webContents method: the preferences the window was really created with.
+    const contents = window!.webContents as unknown as { getLastWebPreferences(): Record<string, unknown> | null };
+    return { prefs: contents.getLastWebPreferences(), isPackaged: electronApp.isPackaged };
+  });
+  expect(live.isPackaged).toBe(false);
+  expect(live.prefs).toMatchObject({
+    ...windowWebPreferences({ isPackaged: false, preload: join(ROOT, 'out/preload/index.js') }),
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    webSecurity: true,
+    devTools: true,
+  });
+});
+
+test('denies every permission the page asks for: notifications, camera and microphone', async () => {
+  const outcome = await page.evaluate(async () => ({
+    notification: await Notification.requestPermission(),
+    notificationState: Notification.permission,
+    media: await navigator.mediaDevices.getUserMedia({ audio: true, video: true }).then(
+      (stream) => {
+        stream.getTracks().forEach((track) => track.stop());
+        return 'granted';
+      },
+      (error: unknown) => `rejected: ${error instanceof Error ? error.name : String(error)}`,
+    ),
+  }));
+  expect(outcome.notification).toBe('denied');
+  expect(outcome.notificationState).toBe('denied');
+  expect(outcome.media).toMatch(/^rejected: /);
+});
+
 test('serves the CSP and keeps the page off the network', async () => {
   const csp = await page.evaluate(async () => (await fetch('/index.html')).headers.get('content-security-policy'));
   expect(csp).toContain("connect-src 'self'");
@@ -102,19 +138,24 @@ test('denies navigation and new windows', async () => {
   expect(app.windows().length).toBe(1);
 });
 
-test('refuses IPC from a window that is not ours, even with the preload', async () => {
+test('refuses IPC from a window that is not ours, even with the preload and on our own origin', async () => {
   const result = await app.evaluate(async ({ BrowserWindow, app: electronApp }) => {
     const preload = `${electronApp.getAppPath()}/out/preload/index.js`;
     const stranger = new BrowserWindow({
       show: false,
       webPreferences: { preload, sandbox: true, contextIsolation: true },
     });
-    await stranger.loadURL('data:text/html,<title>stranger</title>');
+    // The app's own page on the app's own origin, main frame: only the app-window check can refuse it.
+    await stranger.loadURL('app://ava-desk/index.html');
+    const url = stranger.webContents.getURL();
     const answer = await stranger.webContents.executeJavaScript('window.ava.app.info()');
     stranger.destroy();
-    return answer;
+    return { url, answer };
   });
-  expect(result).toMatchObject({ ok: false, error: { code: 'untrusted-sender' } });
+  expect(result.url).toBe('app://ava-desk/index.html');
+  expect(result.answer).toMatchObject({ ok: false, error: { code: 'untrusted-sender' } });
+  // The app's own window, asking the same thing, is answered.
+  expect(await page.evaluate(() => window.ava.app.info())).toMatchObject({ ok: true });
 });
 
 test('a second instance hands over to the first and quits', async () => {

@@ -3,12 +3,15 @@ import { describe, expect, it } from 'vitest';
 import {
   APP_ORIGIN,
   CONTENT_SECURITY_POLICY,
+  GRANTED_PERMISSIONS,
   isAllowedExternalUrl,
   isAppOrigin,
+  isPermissionGranted,
   judgeIpcSender,
   resolveAppFile,
   SECURE_WEB_PREFERENCES,
   securityHeaders,
+  windowWebPreferences,
 } from '../../src/main/core/security';
 
 describe('window policy', () => {
@@ -25,6 +28,32 @@ describe('window policy', () => {
     });
   });
 
+  const secure = {
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    experimentalFeatures: false,
+    webviewTag: false,
+    navigateOnDragDrop: false,
+  };
+
+  it('builds a packaged window isolated, sandboxed, with the preload and without DevTools', () => {
+    const prefs = windowWebPreferences({ isPackaged: true, preload: '/opt/ava/preload/index.js' });
+    expect(prefs).toMatchObject({ ...secure, preload: '/opt/ava/preload/index.js', devTools: false });
+  });
+
+  it('builds a development window the same way, with DevTools', () => {
+    const prefs = windowWebPreferences({ isPackaged: false, preload: '/src/out/preload/index.js' });
+    expect(prefs).toMatchObject({ ...secure, preload: '/src/out/preload/index.js', devTools: true });
+    // Nothing but DevTools differs between the two builds.
+    const packaged = windowWebPreferences({ isPackaged: true, preload: '/src/out/preload/index.js' });
+    expect({ ...prefs, devTools: false }).toEqual(packaged);
+  });
+
   it('serves every response with a CSP that keeps the page off the network', () => {
     const directives = Object.fromEntries(
       CONTENT_SECURITY_POLICY.split(';').map((d) => {
@@ -38,6 +67,51 @@ describe('window policy', () => {
     expect(directives['object-src']).toBe("'none'");
     expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe-eval');
     expect(securityHeaders()['Content-Security-Policy']).toBe(CONTENT_SECURITY_POLICY);
+  });
+});
+
+describe('permissions', () => {
+  // Every permission name Electron's handlers can be asked about (Electron 45), plus device types.
+  const permissions = [
+    'clipboard-read',
+    'clipboard-sanitized-write',
+    'display-capture',
+    'fileSystem',
+    'fullscreen',
+    'geolocation',
+    'hid',
+    'idle-detection',
+    'keyboardLock',
+    'local-fonts',
+    'media',
+    'mediaKeySystem',
+    'midi',
+    'midiSysex',
+    'notifications',
+    'openExternal',
+    'persistent-storage',
+    'pointerLock',
+    'serial',
+    'speaker-selection',
+    'storage-access',
+    'top-level-storage-access',
+    'usb',
+    'window-management',
+    'unknown',
+  ];
+  const origins = [`${APP_ORIGIN}/index.html`, APP_ORIGIN, 'https://evil.example', 'file:///tmp/x.html', null];
+
+  it('grants nothing', () => {
+    expect(GRANTED_PERMISSIONS).toEqual([]);
+    expect(Object.isFrozen(GRANTED_PERMISSIONS)).toBe(true);
+  });
+
+  it.each(['request', 'check', 'device'] as const)('denies every %s, from our own page or any other', (kind) => {
+    for (const permission of permissions) {
+      for (const origin of origins) {
+        expect(isPermissionGranted({ kind, permission, origin }), `${permission} from ${origin}`).toBe(false);
+      }
+    }
   });
 });
 

@@ -42,6 +42,40 @@ export const SECURE_WEB_PREFERENCES = {
   spellcheck: false,
 } as const;
 
+/** What the shell knows when it builds a window: whether this is a packaged build, and the preload bundle's path. */
+export interface WindowContext {
+  isPackaged: boolean;
+  preload: string;
+}
+
+/**
+ * The webPreferences of every window the app opens: the secure set, the preload, and DevTools only in development
+ * (a packaged build cannot open them, even with the keyboard shortcut).
+ */
+export function windowWebPreferences({ isPackaged, preload }: WindowContext) {
+  return { ...SECURE_WEB_PREFERENCES, preload, devTools: !isPackaged };
+}
+
+/** How a page asks for a permission: Electron's request, check and device handlers. */
+export interface PermissionAsk {
+  kind: 'request' | 'check' | 'device';
+  /** Electron's permission name (`media`, `notifications`, `geolocation`, …) or device type (`hid`, `usb`, `serial`). */
+  permission: string;
+  /** Origin or URL of the asking frame, when Electron says. */
+  origin: string | null;
+}
+
+/**
+ * The permissions a page may be granted: none. The renderer needs no camera, microphone, notification, clipboard
+ * read, location or device access (recordings are streamed through main), so every request, check and device
+ * permission is denied, whoever asks.
+ */
+export const GRANTED_PERMISSIONS: readonly string[] = Object.freeze([]);
+
+export function isPermissionGranted(ask: PermissionAsk): boolean {
+  return isAppOrigin(ask.origin) && GRANTED_PERMISSIONS.includes(ask.permission);
+}
+
 /** Hosts the app may open in the user's browser (help, dashboards). Exact host match, https only. */
 export const EXTERNAL_LINK_HOSTS = [
   'dashboard.vapi.ai',
