@@ -83,3 +83,25 @@ test.describe('with a damaged cache file', () => {
     await expect(page.getByTestId('notice-cache-rebuilt')).toHaveCount(0);
   });
 });
+
+test('a source whose last sync failed is named in the status bar, and Sync now retries it', async ({ page, app }) => {
+  await app.open(page);
+  await expect(page.getByTestId('call-row').first()).toBeVisible();
+  const syncNow = page.getByRole('button', { name: 'Sync now' });
+  await expect(syncNow).toBeEnabled();
+  app.fakes.faults.vapi.set('GET /call', { kind: 'status', status: 503 });
+  try {
+    await syncNow.click();
+    const failed = page.getByTestId('status-sync-failed-vapi');
+    await expect(failed).toHaveText('Last sync with Vapi failed');
+    await expect(failed).toHaveAttribute('title', /^Vapi had a problem on its side/);
+    // The backend part went through on its own.
+    await expect(page.getByTestId('status-sync-failed-backend')).toHaveCount(0);
+    await expect(syncNow).toBeEnabled();
+    await app.shot(page, 'status-vapi-failed-en');
+  } finally {
+    app.fakes.faults.clearAll();
+  }
+  await syncNow.click();
+  await expect(page.getByTestId('status-sync-failed-vapi')).toHaveCount(0);
+});

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Settings, SyncPhase, SyncProgress, SyncStatus } from '../../../src/shared/domain';
 import { AuthSession } from '../../../src/main/core/auth/session';
 import { Vault, type KeychainBackend } from '../../../src/main/core/secrets/vault';
+import { RETRY_FIRST_MS } from '../../../src/main/core/sync/engine';
 import { syncRig, type SyncRig } from './helpers';
 
 let r: SyncRig;
@@ -183,6 +184,12 @@ describe('sync engine', { timeout: 60_000 }, () => {
     r.fakes.clock.advance(60_000);
     const status = await r.engine.run();
     expect(status).toMatchObject({ running: false, pausedReason: 'offline', lastSyncAt });
+    // Offline, the next try comes in a minute, then two, four…, never later than the interval (15 minutes here).
+    const nextIn = (s: SyncStatus): number => Date.parse(s.nextSyncAt!) - r.fakes.clock.now();
+    expect(nextIn(status)).toBe(RETRY_FIRST_MS);
+    const waits = [];
+    for (let i = 0; i < 5; i++) waits.push(nextIn(await r.engine.run()));
+    expect(waits).toEqual([2, 4, 8, 15, 15].map((m) => m * 60_000));
     expect(status.lastResults).toEqual([
       expect.objectContaining({ source: 'backend', ok: false, error: expect.objectContaining({ code: 'offline' }) }),
       expect.objectContaining({ source: 'vapi', ok: false, error: expect.objectContaining({ code: 'offline' }) }),

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultController, FaultRuleOptions, FaultSpec } from '../../fakes';
 import type { SyncSourceResult } from '../../../src/shared/domain';
 import type { Cache } from '../../../src/main/core/cache';
+import { RETRY_FIRST_MS } from '../../../src/main/core/sync/engine';
 import { fileHealth, snapshot, syncRig, type CallSnapshot, type SyncRig } from './helpers';
 
 let r: SyncRig;
@@ -140,14 +141,18 @@ describe('faults: each source on its own', { timeout: 60_000 }, () => {
       ]);
       expect(status.pausedReason).toBeNull();
       expect(status.lastSyncAt).not.toBeNull();
+      // A passing fault brings the next run forward: in a minute, then two, never past the interval.
+      expect(Date.parse(status.nextSyncAt!)).toBe(r.fakes.clock.now() + RETRY_FIRST_MS);
+      expect(Date.parse((await engine.run()).nextSyncAt!)).toBe(r.fakes.clock.now() + 2 * RETRY_FIRST_MS);
       const inBackend = [...reference.values()].filter((c) => c.inBackend).map((c) => c.id);
       expect(cache.counts()).toMatchObject({ calls: inBackend.length, inBackend: inBackend.length, inVapi: 0 });
     } finally {
       r.fakes.faults.clearAll();
     }
-    // Once Vapi is back, the next run completes the cache.
+    // Once Vapi is back, the next run completes the cache, and the schedule is the interval again.
     const status = await engine.run();
     expect(status.lastResults.every((x) => x.ok)).toBe(true);
+    expect(Date.parse(status.nextSyncAt!)).toBe(r.fakes.clock.now() + 15 * 60_000);
     expectEqualToReference(cache);
     await engine.stop();
   });

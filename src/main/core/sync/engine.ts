@@ -40,6 +40,13 @@ export const DEFAULT_VAPI_PAGE_SIZE = 250;
 const PROGRESS_EVERY_MS = 100;
 /** A backfill that brought at least this many calls is followed by a compaction of the cache. */
 export const OPTIMIZE_AFTER_CALLS = 5000;
+/**
+ * After a run that a passing fault spoiled (offline, a timeout, a 429 storm, a 5xx, a garbled answer), the next one
+ * comes sooner than the interval: 1 minute, then 2, 4, … never later than the interval itself. A connection that
+ * comes back is picked up within a minute or two instead of a quarter of an hour.
+ */
+export const RETRY_FIRST_MS = 60_000;
+const TRANSIENT_CODES = new Set(['offline', 'timeout', 'rate-limited', 'server-error', 'invalid-response']);
 const PAUSE_ORDER: SyncPauseReason[] = [
   'signed-out',
   'no-vapi-key',
@@ -61,6 +68,8 @@ export class SyncEngine {
   private again = false;
   private abort: AbortController | null = null;
   private lastProgressAt = -Infinity;
+  /** Runs in a row that a passing fault spoiled (they bring the next run forward). */
+  private transientFailures = 0;
   private progressSource: SyncSource | null = null;
   private readonly now: () => number;
 
@@ -143,9 +152,13 @@ export class SyncEngine {
 
   private schedule(): void {
     if (this.stopped) return;
-    const minutes = this.options.settings.get().syncIntervalMinutes;
-    this.nextSyncAt = this.now() + minutes * 60_000;
-    this.timer = setTimeout(() => void this.run(), minutes * 60_000);
+    const interval = this.options.settings.get().syncIntervalMinutes * 60_000;
+    const delay =
+      this.transientFailures > 0
+        ? Math.min(interval, RETRY_FIRST_MS * 2 ** Math.min(this.transientFailures - 1, 16))
+        : interval;
+    this.nextSyncAt = this.now() + delay;
+    this.timer = setTimeout(() => void this.run(), delay);
     this.timer.unref?.();
   }
 
@@ -189,6 +202,8 @@ export class SyncEngine {
 
     this.lastResults = results;
     this.pausedReason = this.pauseReasonOf(results);
+    const transient = results.some((r) => !r.ok && TRANSIENT_CODES.has(r.error?.code ?? ''));
+    this.transientFailures = transient ? this.transientFailures + 1 : 0;
     if (results.some((r) => r.ok && !r.skipped)) {
       this.lastSyncAt = this.iso();
       try {

@@ -1,11 +1,13 @@
 import { useEffect, useState, type ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AppStatus } from '../../../shared/domain';
+import type { AppStatus, SyncPauseReason } from '../../../shared/domain';
 import { ava } from '../ava';
 import { relativeTime } from '../format';
 import { useApp } from '../stores/app';
 
 type Tone = 'ok' | 'warn' | 'bad' | 'idle';
+
+const RETRYABLE_PAUSES: SyncPauseReason[] = ['offline', 'keychain-unavailable'];
 
 function backendTone(status: AppStatus): Tone {
   if (status.auth === 'expired' || status.backend === 'unreachable') return 'bad';
@@ -40,6 +42,10 @@ export function StatusBar(): ReactElement {
       ? t(`status.backendState.${status.backend}`)
       : t(`status.authState.${status.auth}`);
   const sync = status.sync;
+  // A source that failed last time (not one that was skipped): named, with the reason in its tooltip.
+  const failed = sync.running ? [] : sync.lastResults.filter((r) => !r.ok && !r.skipped);
+  // Paused for want of an account, a sync now would do nothing; offline or with the keychain locked, it may.
+  const canSync = !sync.running && (sync.pausedReason === null || RETRYABLE_PAUSES.includes(sync.pausedReason));
   return (
     <footer className="statusbar" aria-label={t('status.label')}>
       <span className="status-item" data-testid="status-backend">
@@ -64,7 +70,11 @@ export function StatusBar(): ReactElement {
           <>
             <span className="spinner" aria-hidden="true" />
             {progress
-              ? `${t('status.syncing')} ${t(`status.phase.${progress.phase}`)} ${progress.done}${progress.total !== null ? ` / ${progress.total}` : ''}`
+              ? t(progress.total === null ? 'status.progress' : 'status.progressOf', {
+                  phase: t(`status.phase.${progress.phase}`),
+                  done: progress.done,
+                  total: progress.total,
+                })
               : t('status.syncing')}
           </>
         ) : sync.pausedReason ? (
@@ -79,12 +89,24 @@ export function StatusBar(): ReactElement {
           </>
         )}
       </span>
-      <button
-        type="button"
-        className="linkish"
-        disabled={sync.running || sync.pausedReason !== null}
-        onClick={() => void ava().sync.now()}
-      >
+      {failed.map((result) => {
+        const service = t(`services.${result.source}`);
+        return (
+          <span
+            key={result.source}
+            className="status-item"
+            data-testid={`status-sync-failed-${result.source}`}
+            title={t(`errors.${result.error?.code ?? 'internal'}`, {
+              service,
+              defaultValue: result.error?.message ?? '',
+            })}
+          >
+            <Dot tone="bad" />
+            {t('status.sourceFailed', { service })}
+          </span>
+        );
+      })}
+      <button type="button" className="linkish" disabled={!canSync} onClick={() => void ava().sync.now()}>
         {t('status.syncNow')}
       </button>
     </footer>
