@@ -18,6 +18,8 @@ export const en = {
     lastSync: 'Last sync',
     never: 'never',
     syncing: 'Syncing…',
+    progress: 'Syncing… {{phase}} {{done}}',
+    progressOf: 'Syncing… {{phase}} {{done}} / {{total}}',
     syncNow: 'Sync now',
     paused: 'Sync paused: {{reason}}',
     backendState: {
@@ -46,6 +48,7 @@ export const en = {
       'vapi-calls': 'Vapi calls',
       finishing: 'finishing',
     },
+    sourceFailed: 'Last sync with {{service}} failed',
     keychainUnavailable: 'Keychain unavailable',
     pauseReason: {
       offline: 'offline',

@@ -20,6 +20,8 @@ export const fr: Translations = {
     lastSync: 'Dernière synchro',
     never: 'jamais',
     syncing: 'Synchronisation…',
+    progress: 'Synchronisation… {{phase}} {{done}}',
+    progressOf: 'Synchronisation… {{phase}} {{done}} / {{total}}',
     syncNow: 'Synchroniser',
     paused: 'Synchro en pause : {{reason}}',
     backendState: {
@@ -48,6 +50,7 @@ export const fr: Translations = {
       'vapi-calls': 'appels Vapi',
       finishing: 'finalisation',
     },
+    sourceFailed: 'Échec de la dernière synchro avec {{service}}',
     keychainUnavailable: 'Trousseau indisponible',
     pauseReason: {
       offline: 'hors ligne',
