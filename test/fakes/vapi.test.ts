@@ -136,23 +136,112 @@ describe('Vapi fake', () => {
       expect(new Set(seen).size).toBe(500);
     });
 
-    it('applies the eight createdAt/updatedAt filters with the right bounds', async () => {
-      const all = (await get<Obj[]>('/call?limit=1000')).body;
-      const sorted = all.map((c) => ({ c: Date.parse(String(c.createdAt)), u: Date.parse(String(c.updatedAt)) }));
-      const mid = sorted[250]!;
+    /**
+     * The eight filters against brute force over the whole list (ids and order, not just counts), with pivots in the
+     * middle of the list and among the latest updates; then `limit` on a filtered list, and a malformed date.
+     */
+    const expectListFilters = async (path: string, token: string): Promise<void> => {
+      const all = (await get<Obj[]>(`${path}?limit=1000`, token)).body;
+      expect(all.length, path).toBeGreaterThan(100);
+      const rows = all.map((o) => ({
+        id: o.id,
+        c: Date.parse(String(o.createdAt)),
+        u: Date.parse(String(o.updatedAt)),
+      }));
+      expect(
+        rows.map((r) => r.c),
+        `${path} newest first`,
+      ).toEqual(rows.map((r) => r.c).sort((a, b) => b - a));
+      expect(new Set(rows.map((r) => r.u)).size, `${path} needs several updatedAt values`).toBeGreaterThan(10);
+      const ids = async (q: string) => (await get<Obj[]>(`${path}?limit=1000&${q}`, token)).body.map((o) => o.id);
       const iso = (ms: number) => encodeURIComponent(new Date(ms).toISOString());
-      const count = async (q: string) => (await get<Obj[]>(`/call?limit=1000&${q}`)).body.length;
-      expect(await count(`createdAtGt=${iso(mid.c)}`)).toBe(sorted.filter((x) => x.c > mid.c).length);
-      expect(await count(`createdAtGe=${iso(mid.c)}`)).toBe(sorted.filter((x) => x.c >= mid.c).length);
-      expect(await count(`createdAtLt=${iso(mid.c)}`)).toBe(sorted.filter((x) => x.c < mid.c).length);
-      expect(await count(`createdAtLe=${iso(mid.c)}`)).toBe(sorted.filter((x) => x.c <= mid.c).length);
-      expect(await count(`updatedAtGt=${iso(mid.u)}`)).toBe(sorted.filter((x) => x.u > mid.u).length);
-      expect(await count(`updatedAtGe=${iso(mid.u)}`)).toBe(sorted.filter((x) => x.u >= mid.u).length);
-      expect(await count(`updatedAtLt=${iso(mid.u)}`)).toBe(sorted.filter((x) => x.u < mid.u).length);
-      expect(await count(`updatedAtLe=${iso(mid.u)}`)).toBe(sorted.filter((x) => x.u <= mid.u).length);
-      const bad = await get<Obj>('/call?createdAtLt=yesterday');
+      const mid = rows[Math.floor(rows.length / 2)]!;
+      // A second updatedAt pivot among the latest updates (objects updated after creation, for the lab org's lists).
+      const late = [...rows].sort((a, b) => a.u - b.u)[Math.floor(rows.length * 0.85)]!.u;
+      const cases: [string, (r: (typeof rows)[number]) => boolean][] = [
+        [`createdAtGt=${iso(mid.c)}`, (r) => r.c > mid.c],
+        [`createdAtGe=${iso(mid.c)}`, (r) => r.c >= mid.c],
+        [`createdAtLt=${iso(mid.c)}`, (r) => r.c < mid.c],
+        [`createdAtLe=${iso(mid.c)}`, (r) => r.c <= mid.c],
+      ];
+      for (const u of [mid.u, late]) {
+        cases.push(
+          [`updatedAtGt=${iso(u)}`, (r) => r.u > u],
+          [`updatedAtGe=${iso(u)}`, (r) => r.u >= u],
+          [`updatedAtLt=${iso(u)}`, (r) => r.u < u],
+          [`updatedAtLe=${iso(u)}`, (r) => r.u <= u],
+        );
+      }
+      for (const [q, keep] of cases) expect(await ids(q), `${path}?${q}`).toEqual(rows.filter(keep).map((r) => r.id));
+      const limited = (await get<Obj[]>(`${path}?limit=5&createdAtLt=${iso(mid.c)}`, token)).body.map((o) => o.id);
+      expect(limited).toEqual(
+        rows
+          .filter((r) => r.c < mid.c)
+          .slice(0, 5)
+          .map((r) => r.id),
+      );
+      const bad = await get<Obj>(`${path}?createdAtLt=yesterday`, token);
       expect(bad.status).toBe(400);
       expect(bad.body.message).toEqual(['createdAtLt must be a valid ISO 8601 date string']);
+    };
+
+    it('applies the eight createdAt/updatedAt filters with the right bounds', async () => {
+      await expectListFilters('/call', key);
+    });
+
+    describe('assistant and phone-number lists (an org with 120 of each, some updated later)', () => {
+      const COUNT = 120;
+      let lab: { privateKey: string };
+      beforeAll(async () => {
+        lab = fakes.vapi.control.addOrg({ name: 'List lab' });
+        const tw = fakes.credentials.twilio;
+        const assistantIds: string[] = [];
+        const phoneIds: string[] = [];
+        for (let i = 0; i < COUNT; i++) {
+          const a = await send<Obj>('POST', '/assistant', { name: `Lab ${i}` }, lab.privateKey);
+          expect(a.status).toBe(201);
+          assistantIds.push(String(a.body.id));
+          const number = `+3347911${String(i).padStart(4, '0')}`;
+          fakes.twilio.directory.addNumber(tw.accountSid, { phoneNumber: number });
+          const p = await send<Obj>(
+            'POST',
+            '/phone-number',
+            { provider: 'twilio', number, twilioAccountSid: tw.accountSid, twilioAuthToken: tw.authToken },
+            lab.privateKey,
+          );
+          expect(p.status, p.text).toBe(201);
+          phoneIds.push(String(p.body.id));
+        }
+        // Update every third object, oldest last, so updatedAt order differs from createdAt order.
+        clock.advance(1_000);
+        for (let i = COUNT - 1; i >= 0; i -= 3) {
+          clock.advance(1);
+          expect(
+            (await send('PATCH', `/assistant/${assistantIds[i]!}`, { firstMessage: 'x' }, lab.privateKey)).status,
+          ).toBe(200);
+          const patched = await send(
+            'PATCH',
+            `/phone-number/${phoneIds[i]!}`,
+            { provider: 'twilio', name: 'x' },
+            lab.privateKey,
+          );
+          expect(patched.status).toBe(200);
+        }
+      });
+
+      it.each(['/assistant', '/phone-number'])('%s: limit defaults to 100, newest first', async (path) => {
+        const all = (await get<Obj[]>(`${path}?limit=1000`, lab.privateKey)).body;
+        expect(all).toHaveLength(COUNT);
+        const page = (await get<Obj[]>(path, lab.privateKey)).body;
+        expect(page.map((o) => o.id)).toEqual(all.slice(0, 100).map((o) => o.id));
+        const times = page.map((o) => Date.parse(String(o.createdAt)));
+        expect(times).toEqual([...times].sort((a, b) => b - a));
+        expect((await get<Obj[]>(`${path}?limit=3`, lab.privateKey)).body).toEqual(all.slice(0, 3));
+      });
+
+      it.each(['/assistant', '/phone-number'])('%s: the eight createdAt/updatedAt filters', async (path) => {
+        await expectListFilters(path, lab.privateKey);
+      });
     });
 
     it('filters calls by id, assistantId and phoneNumberId', async () => {
