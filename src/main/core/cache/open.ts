@@ -17,7 +17,7 @@ import type { Notice } from '../../../shared/domain';
 import { AppError } from '../../../shared/errors';
 import { ContentReader } from './codec';
 import { Dictionaries } from './dictionaries';
-import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
+import { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations';
 
 export type OpenedAs = 'created' | 'existing' | 'rebuilt';
 
@@ -131,9 +131,13 @@ function configure(db: Database.Database, dictionaries: Dictionaries, contents: 
   db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
 }
 
-export function applyMigrations(db: Database.Database, upTo = SCHEMA_VERSION): void {
+export function applyMigrations(
+  db: Database.Database,
+  upTo = SCHEMA_VERSION,
+  migrations: readonly Migration[] = MIGRATIONS,
+): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  for (const migration of MIGRATIONS) {
+  for (const migration of migrations) {
     if (migration.version <= current || migration.version > upTo) continue;
     db.transaction(() => {
       db.exec(migration.sql);
