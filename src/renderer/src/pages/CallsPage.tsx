@@ -292,7 +292,9 @@ function Detail({ call }: { call: CallDetail }): ReactElement {
         <Fact
           label={t('calls.fields.sources')}
           value={
-            [call.inVapi ? 'Vapi' : null, call.inBackend ? t('calls.backend') : null].filter(Boolean).join(' + ') || '—'
+            [call.inVapi ? t('services.vapi') : null, call.inBackend ? t('calls.backend') : null]
+              .filter(Boolean)
+              .join(' + ') || '—'
           }
         />
       </dl>
