@@ -470,6 +470,58 @@ describe('Vapi fake', () => {
       expect((await get(`/phone-number/${id}`)).status).toBe(404);
     });
 
+    it('limits name to 40 characters and requires an https server.url, on import (POST) and on PATCH', async () => {
+      const number = fakes.twilio.directory.addNumber(tw().accountSid, { phoneNumber: '+33478000077' }).phoneNumber;
+      const importBody = (extra: Obj) => ({
+        provider: 'twilio',
+        number,
+        twilioAccountSid: tw().accountSid,
+        twilioAuthToken: tw().authToken,
+        ...extra,
+      });
+      const httpsMessage = /^server\.url must be a valid URL\. Hot tip, the protocol should be https:\/\//;
+
+      const longName = await send<Obj>('POST', '/phone-number', importBody({ name: 'x'.repeat(41) }));
+      expect(longName.status).toBe(400);
+      expect(longName.body.message).toEqual(['name must be shorter than or equal to 40 characters']);
+      for (const bad of ['http://hooks.example.com/pn', 'ftp://hooks.example.com/pn', 'hooks.example.com/pn']) {
+        const res = await send<Obj>('POST', '/phone-number', importBody({ server: { url: bad } }));
+        expect(res.status, bad).toBe(400);
+        expect((res.body.message as string[])[0], bad).toMatch(httpsMessage);
+      }
+      expect(fakes.vapi.control.phoneNumbers().some((p) => p.number === number)).toBe(false);
+
+      const created = await send<Obj>(
+        'POST',
+        '/phone-number',
+        importBody({ name: 'x'.repeat(40), server: { url: 'https://hooks.example.com/pn' } }),
+      );
+      expect(created.status, created.text).toBe(201);
+      const id = String(created.body.id);
+
+      const patchLong = await send<Obj>('PATCH', `/phone-number/${id}`, { provider: 'twilio', name: 'y'.repeat(41) });
+      expect(patchLong.status).toBe(400);
+      expect(patchLong.body.message).toEqual(['name must be shorter than or equal to 40 characters']);
+      const patchHttp = await send<Obj>('PATCH', `/phone-number/${id}`, {
+        provider: 'twilio',
+        server: { url: 'http://hooks.example.com/pn' },
+      });
+      expect(patchHttp.status).toBe(400);
+      expect((patchHttp.body.message as string[])[0]).toMatch(httpsMessage);
+      const unchanged = (await get<Obj>(`/phone-number/${id}`)).body;
+      expect(unchanged.name).toBe('x'.repeat(40));
+      expect(unchanged.server).toEqual({ url: 'https://hooks.example.com/pn' });
+
+      const patched = await send<Obj>('PATCH', `/phone-number/${id}`, {
+        provider: 'twilio',
+        name: 'y'.repeat(40),
+        server: { url: 'https://hooks.example.com/pn2' },
+      });
+      expect(patched.status).toBe(200);
+      expect(patched.body).toMatchObject({ name: 'y'.repeat(40), server: { url: 'https://hooks.example.com/pn2' } });
+      expect((await send('DELETE', `/phone-number/${id}`, undefined)).status).toBe(200);
+    });
+
     it('rejects unknown properties on imports', async () => {
       const res = await send<Obj>('POST', '/phone-number', {
         provider: 'twilio',
