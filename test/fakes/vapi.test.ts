@@ -435,6 +435,26 @@ describe('Vapi fake', () => {
       expect(String(res.body.message)).toMatch(/already/);
     });
 
+    it('refuses a number already imported in another org', async () => {
+      const bakery = fakes.credentials.vapiOrgs.find((o) => o.key === 'bakery')!;
+      expect(bakery.orgId).not.toBe(fakes.credentials.vapi.orgId);
+      const before = fakes.vapi.control.phoneNumbers(bakery.orgId).length;
+      const res = await send<Obj>(
+        'POST',
+        '/phone-number',
+        {
+          provider: 'twilio',
+          number: '+33478000000',
+          twilioAccountSid: tw().accountSid,
+          twilioAuthToken: tw().authToken,
+        },
+        bakery.privateKey,
+      );
+      expect(res.status).toBe(400);
+      expect(String(res.body.message)).toMatch(/already/);
+      expect(fakes.vapi.control.phoneNumbers(bakery.orgId)).toHaveLength(before);
+    });
+
     it('imports a number, rewrites its Twilio voice URL, never echoes the token, and PATCH needs provider', async () => {
       const before = twilioNumber('+33478000001');
       expect(before.voiceUrl).not.toContain('api.vapi.ai');
