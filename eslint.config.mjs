@@ -1,8 +1,10 @@
 // One linter for the whole tree, with the process boundaries as rules:
 // - the renderer (and the preview shim, which runs in the page) cannot import main, core, preload or Node built-ins;
-// - the core cannot import `electron` (it runs and is tested under plain Node);
+// - the core cannot import `electron` (it runs and is tested under plain Node), nor anything of ours outside
+//   src/main/core except src/shared (not the Electron shell: ../ipc, ../index);
 // - shared imports nothing of ours.
 import { builtinModules } from 'node:module';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -10,6 +12,51 @@ import tseslint from 'typescript-eslint';
 // Bare names here; `node:`-prefixed ones are caught by a pattern.
 const nodeBuiltins = builtinModules.filter((m) => !m.startsWith('_'));
 const mainOnlyPackages = ['electron', 'better-sqlite3', 'keytar', 'undici'];
+
+const ROOT = import.meta.dirname;
+
+/** True when `target` is `dir` or inside it. */
+function inside(dir, target) {
+  const rel = relative(dir, target);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * Paths are resolved, not pattern-matched, so the rule holds at any depth and through `a/../b`: every relative or
+ * absolute import of a core file (import, export … from, import(), require) must land in src/main/core or src/shared.
+ */
+const coreStaysInCore = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'src/main/core imports nothing of ours outside src/main/core, except src/shared.' },
+    schema: [],
+    messages: {
+      outside:
+        "The core is plain Node and knows no shell: '{{source}}' leaves src/main/core. Only src/shared is allowed; the shells call the core, never the reverse.",
+    },
+  },
+  create(context) {
+    const allowed = [resolve(ROOT, 'src/main/core'), resolve(ROOT, 'src/shared')];
+    const check = (node) => {
+      if (!node || node.type !== 'Literal' || typeof node.value !== 'string') return;
+      const source = node.value;
+      if (!source.startsWith('.') && !isAbsolute(source)) return; // a package: other rules decide
+      const target = resolve(dirname(context.filename), source);
+      if (!allowed.some((dir) => inside(dir, target))) context.report({ node, messageId: 'outside', data: { source } });
+    };
+    return {
+      ImportDeclaration: (node) => check(node.source),
+      ExportNamedDeclaration: (node) => check(node.source),
+      ExportAllDeclaration: (node) => check(node.source),
+      ImportExpression: (node) => check(node.source),
+      TSImportEqualsDeclaration: (node) => check(node.moduleReference?.expression),
+      TSImportType: (node) => check(node.argument?.literal ?? node.argument),
+      CallExpression: (node) => {
+        if (node.callee.type === 'Identifier' && node.callee.name === 'require') check(node.arguments[0]);
+      },
+    };
+  },
+};
 
 const pageRules = {
   'no-restricted-imports': [
@@ -66,7 +113,9 @@ export default tseslint.config(
   },
   {
     files: ['src/main/core/**/*.ts'],
+    plugins: { ava: { rules: { 'core-stays-in-core': coreStaysInCore } } },
     rules: {
+      'ava/core-stays-in-core': 'error',
       'no-restricted-imports': [
         'error',
         {

@@ -8,7 +8,9 @@ const eslint = new ESLint({ cwd: ROOT });
 
 async function boundaryErrors(filePath: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: resolve(ROOT, filePath) });
-  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+  return (result?.messages ?? [])
+    .filter((m) => m.ruleId === 'no-restricted-imports' || m.ruleId === 'ava/core-stays-in-core')
+    .map((m) => m.message);
 }
 
 describe('import boundaries', () => {
@@ -40,6 +42,48 @@ describe('import boundaries', () => {
       "import { app } from 'electron';\nexport const x = app;\n",
     );
     expect(errors.join('\n')).toMatch(/plain Node/);
+  });
+
+  it.each([
+    ['src/main/core/bad.ts', "import { registerIpc } from '../ipc';\nexport const x = registerIpc;\n"],
+    ['src/main/core/bad.ts', "import '../index';\n"],
+    ['src/main/core/bad.ts', "export { broadcast } from '../ipc';\n"],
+    ['src/main/core/bad.ts', "export * from '../ipc';\n"],
+    ['src/main/core/bad.ts', "export const load = () => import('../ipc');\n"],
+    ['src/main/core/bad.ts', "import type { Caller } from '../ipc';\nexport type X = Caller;\n"],
+    ['src/main/core/clients/bad.ts', "import { registerIpc } from '../../ipc';\nexport const x = registerIpc;\n"],
+    ['src/main/core/cache/migrations/bad.ts', "import '../../../index';\n"],
+    ['src/main/core/bad.ts', "import { x } from '../../shared/../main/ipc';\nexport const y = x;\n"],
+    ['src/main/core/bad.ts', "import { x } from '../../../scripts/lib/deps.mjs';\nexport const y = x;\n"],
+    ['src/main/core/bad.ts', "import { x } from '../../../test/fakes';\nexport const y = x;\n"],
+    ['src/main/core/bad.ts', "import { x } from '/etc/x';\nexport const y = x;\n"],
+  ])('fails a core file that leaves src/main/core for anything but shared: %s %s', async (file, code) => {
+    const errors = await boundaryErrors(file, code);
+    expect(errors.join('\n')).toMatch(/leaves src\/main\/core/);
+  });
+
+  it('fails a core file that requires the Electron shell', async () => {
+    const errors = await boundaryErrors(
+      'src/main/core/bad.ts',
+      "// eslint-disable-next-line @typescript-eslint/no-require-imports\nexport const x = require('../ipc');\n",
+    );
+    expect(errors.join('\n')).toMatch(/leaves src\/main\/core/);
+  });
+
+  it('lets a core file import core and shared at any depth, and packages', async () => {
+    for (const [file, code] of [
+      [
+        'src/main/core/app.ts',
+        "import { x } from './rpc';\nimport { y } from '../../shared/contract';\nexport const z = [x, y];\n",
+      ],
+      [
+        'src/main/core/clients/good.ts',
+        "import { x } from '../http/client';\nimport { y } from '../../../shared/domain';\nimport { z } from 'undici';\nexport const a = [x, y, z];\n",
+      ],
+      ['src/main/core/cache/migrations/good.ts', "import { x } from '../../cache';\nexport const a = x;\n"],
+    ]) {
+      expect(await boundaryErrors(file!, code!), file).toEqual([]);
+    }
   });
 
   it('fails a shared file that imports anything of ours outside shared, or Node', async () => {
