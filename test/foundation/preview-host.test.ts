@@ -144,6 +144,47 @@ describe('the preview host', () => {
     expect(calls.length).toBe(before);
   });
 
+  it('refuses an untrusted call before reading its body: a malformed body from another Origin is 403, not 400', async () => {
+    const before = calls.length;
+    for (const headers of <Record<string, string>[]>[
+      { Origin: 'http://evil.example' },
+      { 'Sec-Fetch-Site': 'cross-site', Origin: host.origin },
+      {},
+    ]) {
+      const response = await fetch(`${host.origin}/__ava/rpc/calls.get`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-AVA-Token': host.token, ...headers },
+        body: '{not json',
+      });
+      expect(response.status, JSON.stringify(headers)).toBe(403);
+      expect(await response.json()).toMatchObject({ ok: false, error: { code: 'untrusted-sender' } });
+    }
+    // Without the token it is refused before anything else.
+    const noToken = await fetch(`${host.origin}/__ava/rpc/calls.get`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Origin: 'http://evil.example' },
+      body: '{not json',
+    });
+    expect(noToken.status).toBe(401);
+    expect(calls.length).toBe(before);
+  });
+
+  it('refuses the events stream to another Origin or a cross-site request, even with the token', async () => {
+    for (const headers of <Record<string, string>[]>[
+      { Origin: 'http://evil.example' },
+      { Origin: 'http://localhost:1234' },
+      { 'Sec-Fetch-Site': 'cross-site' },
+      { 'Sec-Fetch-Site': 'same-site' },
+    ]) {
+      const response = await fetch(`${host.origin}/__ava/events`, {
+        headers: { 'X-AVA-Token': host.token, ...headers },
+      });
+      expect(response.status, JSON.stringify(headers)).toBe(403);
+      expect(response.headers.get('content-type')).not.toContain('text/event-stream');
+      await response.body?.cancel();
+    }
+  });
+
   it('refuses a request naming another host (DNS rebinding)', async () => {
     expect(await rawGet('/', { Host: 'evil.example', 'X-AVA-Token': host.token })).toBe(421);
   });

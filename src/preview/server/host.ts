@@ -93,7 +93,9 @@ export async function startPreviewHost(options: PreviewHostOptions): Promise<Pre
     if (url.pathname.startsWith(RPC_PREFIX)) {
       if (req.method !== 'POST') return deny(res, 405, 'Use POST');
       const channel = decodeURIComponent(url.pathname.slice(RPC_PREFIX.length));
-      if (caller.trusted && !String(req.headers['content-type'] ?? '').startsWith('application/json')) {
+      // Who is calling is settled before the body is read: an untrusted caller learns nothing about its body.
+      if (!caller.trusted) return sendEnvelope(res, 403, await options.core.dispatch(channel, undefined, caller));
+      if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) {
         return deny(res, 415, 'Use application/json');
       }
       let input: unknown;
