@@ -1,7 +1,15 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, HOUR, MINUTE, createFakeClock } from './lib/clock';
-import { type BackendCallRow, type Fakes, callEndedEventFromVapiCall, startBackendFake, startFakes } from './index';
+import {
+  type BackendCallRow,
+  DEFAULT_SWITCHES,
+  type Fakes,
+  callEndedEventFromVapiCall,
+  pythonIso,
+  startBackendFake,
+  startFakes,
+} from './index';
 import { bearer, http } from './test-helpers';
 
 type Obj = Record<string, unknown>;
@@ -160,6 +168,47 @@ describe('AVA backend fake: health, auth and tokens', () => {
     const forged = `${h}.${p}.${Buffer.from('forged').toString('base64url')}`;
     expect((await http(`${url()}/api/v1/auth/me`, { headers: bearer(forged) })).status).toBe(401);
     expect((await http(`${url()}/api/v1/auth/me`, { headers: bearer(String(tokens.refresh_token)) })).status).toBe(401);
+  });
+
+  it('refuses an access token used as a refresh token', async () => {
+    const tokens = (await login(url(), creds().email, creds().password)).body;
+    const res = await http(`${url()}/api/v1/auth/refresh`, {
+      method: 'POST',
+      body: { refresh_token: tokens.access_token },
+    });
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ detail: 'Invalid or expired refresh token' });
+  });
+
+  it('/auth/me answers every field of the contract', async () => {
+    const tokens = (await login(url(), creds().email, creds().password)).body;
+    const me = await http<Obj>(`${url()}/api/v1/auth/me`, { headers: bearer(String(tokens.access_token)) });
+    expect(me.status).toBe(200);
+    expect(Object.keys(me.body).sort()).toEqual(
+      [
+        'id',
+        'email',
+        'name',
+        'phone',
+        'locale',
+        'image',
+        'onboarding_completed',
+        'onboarding_step',
+        'phone_verified',
+      ].sort(),
+    );
+    expect(me.body).toEqual({
+      id: creds().userId,
+      email: creds().email,
+      name: expect.any(String),
+      phone: creds().phone,
+      locale: expect.stringMatching(/^[a-z]{2}$/),
+      image: null,
+      onboarding_completed: true,
+      onboarding_step: expect.any(Number),
+      phone_verified: true,
+    });
+    expect(tokens.user).toEqual(me.body);
   });
 
   it('answers 403 "Not authenticated" without a bearer, unless development mode serves the first user', async () => {
@@ -399,6 +448,33 @@ describe('AVA backend fake: calls', () => {
     expect(missing.body).toEqual({ detail: 'Recording not available' });
   });
 
+  it('the detail carries recordingUrl next to the summary fields, transcript and metadata', async () => {
+    const rows = fakes.backend.control.calls(fakes.credentials.backend.userId);
+    const withUrl = rows.find((r) => r.recordingUrl !== null)!;
+    const without = rows.find((r) => r.recordingUrl === null)!;
+    for (const row of [withUrl, without]) {
+      const res = await detail(row.id);
+      expect(res.status).toBe(200);
+      expect(Object.keys(res.body).sort()).toEqual(
+        [
+          'id',
+          'assistantId',
+          'customerNumber',
+          'status',
+          'startedAt',
+          'endedAt',
+          'durationSeconds',
+          'cost',
+          'transcript',
+          'metadata',
+          'recordingUrl',
+        ].sort(),
+      );
+      expect(res.body.recordingUrl).toBe(row.recordingUrl);
+    }
+    expect(withUrl.recordingUrl).toEqual(expect.any(String));
+  });
+
   it('hides other tenants’ calls (404 "Call not found") and deletes only the backend row', async () => {
     const other = fakes.backend.control.calls().find((r) => r.userId !== fakes.credentials.backend.userId)!;
     const hidden = await detail(other.id);
@@ -507,6 +583,18 @@ describe('AVA backend fake: the webhook receiver', () => {
     expect(fakes.backend.control.webhookLog().at(-1)).toMatchObject({ attribution: 'first-user-fallback' });
   });
 
+  it('files a call.ended whose metadata names an unknown user under the first user too', async () => {
+    const call = vapiCall(missingIndex());
+    await hook(callEndedEventFromVapiCall(call, { user_id: '00000000-0000-4000-8000-00000000dead' }));
+    const row = fakes.backend.control.calls().find((r) => r.id === call.id)!;
+    expect(row.userId).toBe(fakes.backend.control.users()[0]!.id);
+    expect(fakes.backend.control.webhookLog().at(-1)).toMatchObject({
+      outcome: 'saved',
+      callId: call.id,
+      attribution: 'first-user-fallback',
+    });
+  });
+
   it('also reads the owner from call.metadata and call.assistantMetadata (user_id or userId)', async () => {
     for (const where of ['metadata', 'assistantMetadata'] as const) {
       const call = vapiCall(missingIndex());
@@ -539,6 +627,28 @@ describe('AVA backend fake: the webhook receiver', () => {
       await hook({ message: { ...message, call: orphan, assistant: {} } });
       expect(fakes.backend.control.calls().some((r) => r.id === orphan.id)).toBe(false);
       expect(fakes.backend.control.webhookLog().at(-1)).toMatchObject({ outcome: 'unattributed' });
+    } finally {
+      fakes.backend.control.setSwitches({ fixedWebhookReceiver: false });
+    }
+  });
+
+  it('the fixed receiver also accepts the userId spelling in assistant.metadata', async () => {
+    fakes.backend.control.setSwitches({ fixedWebhookReceiver: true });
+    try {
+      const call = vapiCall(missingIndex());
+      await hook({
+        message: {
+          type: 'end-of-call-report',
+          endedReason: call.endedReason,
+          call,
+          artifact: call.artifact,
+          analysis: call.analysis,
+          assistant: { metadata: { userId: fakes.credentials.backend.userId } },
+        },
+      });
+      const row = fakes.backend.control.calls().find((r) => r.id === call.id);
+      expect(row?.userId).toBe(fakes.credentials.backend.userId);
+      expect(fakes.backend.control.webhookLog().at(-1)).toMatchObject({ outcome: 'saved', attribution: 'metadata' });
     } finally {
       fakes.backend.control.setSwitches({ fixedWebhookReceiver: false });
     }
@@ -625,6 +735,21 @@ describe('AVA backend fake: analytics import, circuit breaker, timeout, cold sta
     expect(typeof res.body.detail).toBe('string');
   });
 
+  it('answers 400 when Vapi refuses the stored key with 401', async () => {
+    const id = fakes.backend.control.addUser({ email: 'badkey@example.fr', password: 'Password1' });
+    const t = fakes.backend.control.issueTokens(id).access_token;
+    const stored = await http(`${fakes.backend.url}/api/v1/vapi-settings`, {
+      method: 'POST',
+      headers: bearer(t),
+      body: { vapi_api_key: '00000000-0000-4000-8000-000000000000' },
+    });
+    expect(stored.status).toBe(200);
+    const res = await http<Obj>(`${fakes.backend.url}/api/v1/analytics/overview`, { headers: bearer(t) });
+    expect(res.status).toBe(400);
+    expect(typeof res.body.detail).toBe('string');
+    expect(fakes.vapi.requests().at(-1)).toMatchObject({ path: '/call', status: 401 });
+  });
+
   it('cuts a request at the (configurable) timeout with 504 and keeps X-Request-ID', async () => {
     fakes.backend.control.setSwitches({ requestTimeoutMs: 100 });
     const rule = fakes.faults.backend.set('GET /api/v1/calls', { kind: 'latency', ms: 400 });
@@ -685,6 +810,69 @@ describe('AVA backend fake started alone', () => {
         calls: [{ ...summaryOf(row) }],
         total: 1,
       });
+    } finally {
+      await backend.close();
+    }
+  });
+});
+
+describe('AVA backend fake defaults and boundaries', () => {
+  it('cuts requests at 20 s by default', async () => {
+    expect(DEFAULT_SWITCHES.requestTimeoutMs).toBe(20_000);
+    const backend = await startBackendFake({ clock: createFakeClock({ start: START, ticking: false }) });
+    try {
+      expect(backend.control.switches().requestTimeoutMs).toBe(20_000);
+    } finally {
+      await backend.close();
+    }
+    const fakes = await startFakes({ world: 'empty', clock: createFakeClock({ start: START, ticking: false }) });
+    try {
+      expect(fakes.backend.control.switches().requestTimeoutMs).toBe(20_000);
+    } finally {
+      await fakes.close();
+    }
+  });
+
+  it('keeps a transcript at startedAt + 24 h − 1 ms and scrubs it at exactly 24 h, on the list and on the detail', async () => {
+    const clock = createFakeClock({ start: START, ticking: false });
+    const backend = await startBackendFake({ clock });
+    const started = START - 2 * HOUR + 123; // stored with microseconds: .123456
+    const transcript = 'AVA: Bonjour\n\nCaller: Allô';
+    try {
+      for (const via of ['list', 'detail'] as const) {
+        const userId = backend.control.addUser({ email: `${via}@example.fr`, password: 'Password1' });
+        const id = via === 'list' ? '22222222-2222-4222-8222-222222222222' : '33333333-3333-4333-8333-333333333333';
+        backend.control.insertCall({
+          id,
+          userId,
+          assistantId: 'a',
+          customerNumber: '+33600000000',
+          status: 'completed',
+          startedAt: pythonIso(started, 456),
+          endedAt: pythonIso(started + MINUTE),
+          durationSeconds: 60,
+          cost: 0.1,
+          transcript,
+          recordingUrl: null,
+          metadata: {},
+          createdAt: started,
+        });
+        const read = async (): Promise<string | null> => {
+          const h = bearer(backend.control.issueTokens(userId).access_token);
+          if (via === 'list') {
+            return (await http<ListBody>(`${backend.url}/api/v1/calls`, { headers: h })).body.calls[0]!
+              .transcriptPreview;
+          }
+          return (await http<Obj>(`${backend.url}/api/v1/calls/${id}`, { headers: h })).body.transcript as
+            string | null;
+        };
+        clock.set(started + DAY - 1);
+        expect(await read(), `${via} at 24 h − 1 ms`).toBe(transcript);
+        expect(backend.control.calls(userId)[0]!.transcript).toBe(transcript);
+        clock.set(started + DAY);
+        expect(await read(), `${via} at 24 h`).toBeNull();
+        expect(backend.control.calls(userId)[0]!.transcript).toBeNull();
+      }
     } finally {
       await backend.close();
     }
