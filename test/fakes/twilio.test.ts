@@ -51,13 +51,19 @@ describe('Twilio fake', () => {
     expect((await http(`${api(clinic.sid)}.json`, { headers: basic(key.sid, key.secret) })).status).toBe(200);
   });
 
-  it.each([
+  const badCredentials: [string, () => Record<string, string>][] = [
     ['a wrong token', () => basic(clinic.sid, '0'.repeat(32))],
+    ['a wrong API-key secret', () => basic(clinic.apiKeys[0]!.sid, 'x'.repeat(32))],
     ['another account’s credentials', () => basic(big.sid, big.authToken)],
     ['no credentials', () => ({})],
     ['a bearer token', () => ({ authorization: `Bearer ${clinic.authToken}` })],
-  ])('answers 401 with code 20003 for %s', async (_label, headers) => {
-    const res = await http<Obj>(`${api(clinic.sid)}/IncomingPhoneNumbers.json`, { headers: headers() });
+  ];
+  it.each(
+    badCredentials.flatMap(([label, headers]) =>
+      ['.json', '/IncomingPhoneNumbers.json'].map((route) => [label, route, headers] as const),
+    ),
+  )('answers 401 with code 20003 for %s on Accounts/{Sid}%s', async (_label, route, headers) => {
+    const res = await http<Obj>(`${api(clinic.sid)}${route}`, { headers: headers() });
     expect(res.status).toBe(401);
     expect(res.body).toEqual({
       code: 20003,
