@@ -41,6 +41,11 @@ export const SettingsSchema = z.object({
     .regex(/^AC[0-9a-fA-F]{32}$/)
     .nullable(),
   backendUser: BackendUserSchema.nullable(),
+  /**
+   * The user signed out but the keychain refused to delete the session: the next start must not sign them back in
+   * from the token left there, and deletes it again. Cleared by a successful delete or a new sign-in.
+   */
+  signOutPending: z.boolean().default(false),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -54,6 +59,7 @@ export const DEFAULT_SETTINGS: Settings = {
   webhookSecretEnabled: false,
   twilioAccountSid: null,
   backendUser: null,
+  signOutPending: false,
 };
 
 /** What the renderer may change directly. Backend URL, account and Twilio SID change through their own flows. */
@@ -84,6 +90,8 @@ export const KEYCHAIN_PROBLEMS = [
   'no-secret-service',
   'no-dbus',
   'locked',
+  /** Secret Service runs but has no default ("Login") keyring: `Object does not exist at path …/collection/login`. */
+  'no-login-keyring',
   'denied',
   'not-installed',
   'unknown',
@@ -126,6 +134,8 @@ export interface AppStatus {
   vapi: VapiState;
   keychain: 'ok' | 'unavailable';
   sync: SyncStatus;
+  /** A backend address being checked before a switch, while it wakes up (Render cold start); absent otherwise. */
+  pendingBackend?: { url: string; health: 'waking' };
 }
 
 export interface BackendCheck {

@@ -267,6 +267,73 @@ describe('AuthSession against the backend fake', () => {
     expect(data.every((q) => q.authorization)).toBe(true);
   });
 
+  it('a user named like a Basic credential ("Basic Plumbing") can sign in; the name is saved as it is', async () => {
+    const r = await setup();
+    r.fakes.backend.control.addUser({
+      email: 'desk@basic-plumbing.example',
+      password: 'Plumb3rPass',
+      name: 'Basic Plumbing',
+    });
+    const state = await r.session.signIn('desk@basic-plumbing.example', 'Plumb3rPass', false);
+    expect(state).toMatchObject({ state: 'signed-in', user: { name: 'Basic Plumbing' } });
+    expect(r.settings.get().backendUser?.name).toBe('Basic Plumbing');
+    expect(readFileSync(join(r.dir, 'data', 'settings.json'), 'utf8')).toContain('"Basic Plumbing"');
+    // A restart finds the user again.
+    expect(await r.restart().restore()).toMatchObject({ state: 'signed-in', user: { name: 'Basic Plumbing' } });
+  });
+
+  it('sign-out sticks when the keychain refuses the delete: the next start does not sign back in, and deletes it', async () => {
+    const r = await setup();
+    const { email, password } = r.fakes.credentials.backend;
+    await r.session.signIn(email, password, false);
+    const deletePassword = r.keychain.deletePassword;
+    r.keychain.deletePassword = async () => {
+      throw new Error('Access is denied.');
+    };
+    expect(await r.session.signOut()).toEqual({ state: 'signed-out' });
+    expect(r.keychain.store.size).toBe(1); // the keychain kept the token
+    expect(r.settings.get()).toMatchObject({ backendUser: null, signOutPending: true });
+
+    // Next start, keychain still refusing: signed out, the problem reported, the token never used.
+    const refreshes = r.backendCalls('POST /api/v1/auth/refresh');
+    const again = r.restart();
+    await expect(again.restore()).rejects.toMatchObject({ code: 'keychain-unavailable', problem: 'denied' });
+    expect(again.state()).toEqual({ state: 'signed-out' });
+    await expect(again.getAccessToken()).rejects.toMatchObject({ code: 'signed-out' });
+    expect(r.backendCalls('POST /api/v1/auth/refresh')).toBe(refreshes);
+
+    // Next start with a keychain that deletes: the token is gone and the marker cleared.
+    r.keychain.deletePassword = deletePassword;
+    expect(await r.restart().restore()).toEqual({ state: 'signed-out' });
+    expect(r.keychain.store.size).toBe(0);
+    expect(r.settings.get().signOutPending).toBe(false);
+    expect(r.backendCalls('POST /api/v1/auth/refresh')).toBe(refreshes);
+
+    // Signing in again is remembered across a restart as before.
+    await r.session.signIn(email, password, false);
+    expect(r.settings.get().signOutPending).toBe(false);
+    expect(await r.restart().restore()).toMatchObject({ state: 'signed-in' });
+  });
+
+  it('a refreshed-away access token stays redacted (a request using it may still be in flight)', async () => {
+    const r = await setup();
+    const { email, password } = r.fakes.credentials.backend;
+    await r.session.signIn(email, password, false);
+    const first = await r.session.getAccessToken();
+    r.fakes.clock.advance(15 * MINUTE);
+    const second = await r.session.getAccessToken();
+    expect(second).not.toBe(first);
+    // Its base64 form matches no pattern rule: only the registered value can catch it.
+    r.logger.warn('late failure', { echo: Buffer.from(first).toString('base64') });
+    r.logger.close();
+    const log = readdirSync(join(r.dir, 'logs'))
+      .map((f) => readFileSync(join(r.dir, 'logs', f), 'utf8'))
+      .join('');
+    expect(log).toContain('late failure');
+    expect(log).not.toContain(Buffer.from(first).toString('base64'));
+    expect(r.redactor.containsSecret(first)).toBe(true);
+  });
+
   it('a keychain that refuses at sign-in leaves a working in-memory session', async () => {
     const r = await setup();
     const { email, password } = r.fakes.credentials.backend;

@@ -181,7 +181,8 @@ describe('no secret reaches a log line or an error, whatever the path', () => {
     await capture('sign in', () => session.signIn('owner@example.com', SECRETS.password, true));
     await capture('refresh', () => backend.refresh(SECRETS.refreshToken));
     await capture('data', () => backend.listCalls(SECRETS.accessToken, { limit: 10 }));
-    await capture('sign out', () => session.signOut());
+    // Sign-out does not fail on a refusing keychain (it is kept pending and retried at start): the refusal is logged.
+    expect(await session.signOut()).toEqual({ state: 'signed-out' });
 
     logger.close();
     await Promise.all([http.close(), viaProxy.close(), viaDeadProxy.close(), echo.close(), proxy.close()]);
@@ -206,7 +207,6 @@ describe('no secret reaches a log line or an error, whatever the path', () => {
       'invalid-credentials',
       'session-expired',
       'server-error',
-      'keychain-unavailable',
     ]);
     // The servers did receive the secrets (so the test really exercised them)...
     expect(echo.requests.some((r) => r.headers.authorization === `Bearer ${SECRETS.vapiKey}`)).toBe(true);

@@ -25,8 +25,10 @@ describe('keychain error mapping', () => {
   it.each([
     ['Cannot autolaunch D-Bus without X11 $DISPLAY', 'no-dbus'],
     ['The name org.freedesktop.secrets was not provided by any .service files', 'no-secret-service'],
-    ['Object does not exist at path “/org/freedesktop/secrets/collection/login”', 'locked'],
-    ['Object does not exist at path "/org/freedesktop/secrets/collection/login"', 'locked'],
+    // No login keyring at all is not a locked one: the user must create it, not unlock it.
+    ['Object does not exist at path “/org/freedesktop/secrets/collection/login”', 'no-login-keyring'],
+    ['Object does not exist at path "/org/freedesktop/secrets/collection/login"', 'no-login-keyring'],
+    ['No such secret collection at path: /', 'no-login-keyring'],
     ['Cannot create an item in a locked collection', 'locked'],
     ['The prompt was dismissed', 'locked'],
     ['User canceled the operation.', 'denied'],
@@ -72,6 +74,23 @@ describe('vault over an injected backend', () => {
     expect(status.secrets.twilioAuthToken).toEqual({ set: true, hint: '••••cdef' });
     expect(status.secrets.vapiPrivateKey).toEqual({ set: false, hint: null });
     expect(JSON.stringify(status)).not.toContain('token-0123456789abcdef');
+  });
+
+  it('keeps a replaced or deleted value registered: a late log line about it is still redacted', async () => {
+    const redactor = new Redactor();
+    const logger = createLogger({ dir: null, redactor });
+    const vault = new Vault({ service: 'svc', backend: memoryBackend(), redactor, logger });
+    await vault.set('vapiPrivateKey', 'old-vapi-key-0000aaaa1111');
+    await vault.set('vapiPrivateKey', 'new-vapi-key-2222bbbb3333');
+    await vault.set('twilioAuthToken', 'twilio-token-4444cccc5555');
+    await vault.delete('twilioAuthToken');
+    // A request sent with the old key (or the deleted token) may still be in flight and fail after the change.
+    logger.warn('http failed', { detail: 'GET /assistant with Bearer old-vapi-key-0000aaaa1111 → 401' });
+    logger.warn('http failed', { url: 'https://api.twilio.com/?token=x', said: 'twilio-token-4444cccc5555' });
+    const text = logger.lines().join('\n');
+    expect(text).not.toContain('old-vapi-key-0000aaaa1111');
+    expect(text).not.toContain('twilio-token-4444cccc5555');
+    expect(redactor.redact('old-vapi-key-0000aaaa1111 new-vapi-key-2222bbbb3333')).toBe('[REDACTED] [REDACTED]');
   });
 
   it('turns backend failures into KeychainUnavailableError, redacted, and status names the problem', async () => {
@@ -260,7 +279,7 @@ describe.runIf(process.platform === 'linux')('keychain unavailable (real keytar,
     expect(out.error?.detail).toContain('org.freedesktop.secrets was not provided by any .service files');
   });
 
-  it.runIf(HAS_DBUS)('with a keyring that is not unlocked (no login collection): problem locked', () => {
+  it.runIf(HAS_DBUS)('with a keyring daemon but no login keyring: problem no-login-keyring, not locked', () => {
     const script = `gnome-keyring-daemon --start --components=secrets >/dev/null 2>&1; exec "$@"`;
     const out = runChild(
       [
@@ -278,7 +297,8 @@ describe.runIf(process.platform === 'linux')('keychain unavailable (real keytar,
       cleanEnv(),
     );
     expect(out.ok).toBe(false);
-    expect(out.problem).toBe('locked');
+    expect(out.problem).toBe('no-login-keyring');
+    expect(out.error?.message).toContain('create a keyring named "Login"');
     expect(out.error?.detail).toMatch(/Object does not exist at path .*collection\/login/);
     expect(JSON.stringify(out)).not.toContain('locked-value-123456');
   });

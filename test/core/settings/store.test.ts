@@ -118,6 +118,21 @@ describe('SettingsStore', () => {
     expect(store.get().backendUser).toBeNull();
   });
 
+  it('writes text that only looks like a credential ("Basic Plumbing"): only registered secrets are refused', () => {
+    const dir = tempDir();
+    const redactor = new Redactor();
+    redactor.addSecret('owner-refresh-token-abcdef');
+    const store = SettingsStore.open(dir, { redactor });
+    // The redactor's patterns would blank this name in a log line; in the settings file it is just a name.
+    expect(redactor.redact('Basic Plumbing')).not.toBe('Basic Plumbing');
+    store.setBackendUser({ id: 'u-2', email: 'bearer tokens@example.com', name: 'Basic Plumbing' });
+    expect(readFileSync(join(dir, SETTINGS_FILE_NAME), 'utf8')).toContain('"name": "Basic Plumbing"');
+    expect(redactor.containsSecret('Basic Plumbing')).toBe(false);
+    expect(redactor.containsSecret('x owner-refresh-token-abcdef y')).toBe(true);
+    // Encoded forms of a registered value count too.
+    expect(redactor.containsSecret(Buffer.from('owner-refresh-token-abcdef').toString('base64'))).toBe(true);
+  });
+
   it('contains no secret after a full round of use', () => {
     const dir = tempDir();
     const redactor = new Redactor();

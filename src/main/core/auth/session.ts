@@ -5,7 +5,9 @@
  * - `new AuthSession({ backend, vault, settings, redactor?, logger?, now?, refreshMarginMs? })`.
  * - `state()` → `AuthState`; `onChange(listener)` → unsubscribe (called on every state change, including each
  *   refresh, so the status bar and the "sign in again" notice can follow).
- * - `restore()`: on start, signs in again from the refresh token in the vault (one refresh). No token → `signed-out`
+ * - `restore()`: on start, signs in again from the refresh token in the vault (one refresh). After a sign-out the
+ *   keychain refused to complete (`settings.signOutPending`), the token left there is never used: it is deleted
+ *   again and the state is `signed-out` (a keychain that still refuses is thrown, as below). No token → `signed-out`
  *   (or `expired` when settings still remember a user, so the UI can say "sign in again as …"). A dead token →
  *   `expired`. Offline → `signed-in` with no access token yet (fetched on first use). A keychain that cannot be read
  *   → `signed-out` and the `KeychainUnavailableError` is thrown.
@@ -20,8 +22,14 @@
  * - `authorized(fn, { notFoundIsSignedOut? })`: runs `fn(accessToken)`; on 401/403 (and 404 for `/auth/me`)
  *   refreshes once and runs it once more; a second refusal ends the session (`expired`, `session-expired`).
  * - `me()` → the backend user, through `authorized`, and keeps settings up to date.
- * - `signOut()`: deletes the refresh token from the vault, forgets the access token and the user.
+ * - `signOut()`: forgets the access token and the user, and deletes the refresh token from the vault. The sign-out is
+ *   durable even when the keychain refuses the delete: `signOutPending` is saved in settings first and cleared only
+ *   once the token is gone, so `restore()` never signs the user back in; the refusal is logged, not thrown (the
+ *   keychain's state tells the UI).
  * - `persisted`: whether the refresh token is in the keychain.
+ *
+ * Tokens that are replaced (a refresh, a new sign-in) stay registered with the redactor for the life of the process:
+ * a request sent with the old one may still be in flight, and its errors must stay redacted.
  *
  * When a refresh gets 401/404 (the 7-day refresh token expired or the user is gone) the state becomes `expired`
  * once, the dead token is deleted, and every later call throws `session-expired` without touching the network until
@@ -39,6 +47,7 @@ import { KeychainUnavailableError, type Vault } from '../secrets/vault';
 export interface SessionSettings {
   get(): Settings;
   setBackendUser(user: BackendUser | null): unknown;
+  setSignOutPending(pending: boolean): unknown;
 }
 
 export interface AuthSessionOptions {
@@ -108,6 +117,14 @@ export class AuthSession {
 
   async restore(): Promise<AuthState> {
     const generation = this.generation;
+    if (this.settings.get().signOutPending) {
+      // The user signed out and the keychain kept the token: never sign them back in from it.
+      this.user = null;
+      this.set('signed-out');
+      const refused = await this.deleteStoredToken();
+      if (refused) throw refused;
+      return this.state();
+    }
     const remembered = this.settings.get().backendUser;
     let token: string | null;
     try {
@@ -151,6 +168,8 @@ export class AuthSession {
     try {
       await this.vault.set(REFRESH_SECRET, tokens.refresh_token);
       this.persisted = true;
+      // The new token replaced whatever an unfinished sign-out left behind.
+      this.settings.setSignOutPending(false);
     } catch (error) {
       if (!(error instanceof KeychainUnavailableError)) throw error;
       this.persisted = false;
@@ -166,11 +185,28 @@ export class AuthSession {
     this.refreshing = null;
     this.forgetTokens();
     this.user = null;
+    this.persisted = false;
+    // Saved before the keychain is asked: if it refuses the delete, the next start still knows the user signed out.
+    this.settings.setSignOutPending(true);
     this.settings.setBackendUser(null);
     this.set('signed-out');
     this.logger.info('signed out');
-    await this.vault.delete(REFRESH_SECRET);
+    await this.deleteStoredToken();
     return this.state();
+  }
+
+  /** Deletes the refresh token and clears `signOutPending`; a refusal is logged and returned, the flag kept. */
+  private async deleteStoredToken(): Promise<AppError | null> {
+    try {
+      await this.vault.delete(REFRESH_SECRET);
+    } catch (error) {
+      this.logger.warn('the keychain kept the session after sign-out; it is deleted at the next start', { error });
+      return error instanceof AppError
+        ? error
+        : new AppError({ code: 'internal', message: 'The session could not be deleted.' }, { cause: error });
+    }
+    this.settings.setSignOutPending(false);
+    return null;
   }
 
   async getAccessToken(): Promise<string> {
@@ -275,7 +311,7 @@ export class AuthSession {
   private applyTokens(tokens: BackendTokenResponse): void {
     this.redactor?.addSecret(tokens.access_token);
     this.redactor?.addSecret(tokens.refresh_token);
-    if (this.accessToken && this.accessToken !== tokens.access_token) this.redactor?.removeSecret(this.accessToken);
+    // The previous access token stays registered: a request sent with it may still be in flight.
     this.accessToken = tokens.access_token;
     this.accessExpiresAt = this.now() + (tokens.expires_in > 0 ? tokens.expires_in * 1000 : DEFAULT_ACCESS_LIFETIME_MS);
     this.refreshToken = tokens.refresh_token;

@@ -11,6 +11,8 @@
  *   scheme, and for `Basic` the decoded `user:password` and the password alone.
  * - `addSecretHeaderName(name)`: a header whose value is secret (e.g. `x-vapi-secret`), matched as `name: value`
  *   and as a JSON field.
+ * - `containsSecret(text)`: whether the text holds a registered value (in any of its forms). Pattern rules are not
+ *   applied: for checks of ordinary text (a user named "Basic Plumbing") where only a real secret is a problem.
  * - `redact(text)`: known values first, then pattern rules (Authorization/Proxy-Authorization headers, `Bearer …`,
  *   `Basic …`, JSON fields and query parameters with secret-sounding names, URL userinfo, JWT-shaped strings).
  * - `redactUrl(url)`: userinfo and secret query parameters removed, the rest kept.
@@ -121,6 +123,12 @@ export class Redactor {
   /** Number of registered value variants (for tests and diagnostics). */
   get size(): number {
     return this.values.size;
+  }
+
+  containsSecret(text: string): boolean {
+    if (typeof text !== 'string' || text.length === 0) return false;
+    if (this.dirty) this.rebuild();
+    return this.valuesRe !== null && text.search(this.valuesRe) >= 0;
   }
 
   redact(text: string): string {

@@ -9,7 +9,8 @@
  *   broken native module is the problem `not-installed`, not a crash at import.
  * - `get(name)` → the value or null; `set(name, value)`; `delete(name)` → whether something was deleted.
  *   Values are cached in memory after the first read and every value read or written is registered with the
- *   redactor (so it can never reach a log line).
+ *   redactor (so it can never reach a log line). A replaced or deleted value stays registered for the life of the
+ *   process: a request that was sent with it may still be in flight, and its errors must stay redacted.
  * - `status()` → `SecretsStatus`: the keychain's state and, per secret, `{ set, hint }` where the hint is `••••` and
  *   the last 4 characters (just `••••` for values shorter than 8 characters). Never throws for an unavailable
  *   keychain: the state says why.
@@ -56,8 +57,9 @@ const PROBLEM_MESSAGES: Record<KeychainProblem, string> = {
     'The keychain cannot be reached: there is no D-Bus session (keytar: "Cannot autolaunch D-Bus without X11 $DISPLAY"). Start AVA Desk from your desktop session.',
   'no-secret-service':
     'No keyring service is running (org.freedesktop.secrets). Install and start GNOME Keyring or KWallet, then try again.',
-  locked:
-    'The keychain is locked or its login collection does not exist. Unlock it (or create the login keyring), then try again.',
+  locked: 'The keychain is locked. Unlock your login keyring, then try again.',
+  'no-login-keyring':
+    'There is no default keyring to keep keys in ("Object does not exist at path …/collection/login"). Open Passwords and Keys (Seahorse), create a keyring named "Login" and make it the default, then try again.',
   denied: 'Access to the keychain was denied. Allow AVA Desk to use the keychain, then try again.',
   'not-installed': 'The keychain module of AVA Desk is missing or broken. Reinstall AVA Desk.',
   unknown: 'The keychain could not be used. Try again; if it keeps failing, restart your session.',
@@ -74,8 +76,11 @@ export function classifyKeychainError(error: unknown): KeychainProblem {
     return 'no-dbus';
   if (/org\.freedesktop\.secrets was not provided|ServiceUnknown|not provided by any \.service files/i.test(text))
     return 'no-secret-service';
+  // The Secret Service answers but the collection behind the "default" alias (normally "login") does not exist.
+  if (/Object does not exist at path .*collection|collection\/login|No such secret collection/i.test(text))
+    return 'no-login-keyring';
   if (
-    /Object does not exist at path .*collection|collection\/login|locked|prompt.*(dismiss|cancel)|dismissed|User interaction is not allowed|errSecInteractionNotAllowed|-25308|No such secret collection/i.test(
+    /locked|prompt.*(dismiss|cancel)|dismissed|User interaction is not allowed|errSecInteractionNotAllowed|-25308/i.test(
       text,
     )
   )
@@ -175,8 +180,6 @@ export class Vault {
     // Registered before the call, so even an error that echoes the value is redacted.
     this.redactor?.addSecret(value);
     await this.run('set', name, (backend) => backend.setPassword(this.service, name, value));
-    const previous = this.cache.get(name);
-    if (previous && previous !== value) this.redactor?.removeSecret(previous);
     this.cache.set(name, value);
     this.logger.info('secret stored', { account: name });
   }
@@ -184,8 +187,6 @@ export class Vault {
   async delete(name: SecretName): Promise<boolean> {
     assertName(name);
     const deleted = await this.run('delete', name, (backend) => backend.deletePassword(this.service, name));
-    const previous = this.cache.get(name);
-    if (previous) this.redactor?.removeSecret(previous);
     this.cache.set(name, null);
     this.logger.info('secret deleted', { account: name, existed: deleted });
     return deleted;

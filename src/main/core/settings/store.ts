@@ -8,15 +8,16 @@
  *   old file went, so the UI can tell the user.
  * - `get()` → a copy of the current `Settings`.
  * - `update(patch)` → validated with `SettingsPatchSchema` (what the renderer may change), saved, returned.
- * - `setBackendUrl(url)`, `setBackendUser(user | null)`, `setTwilioAccountSid(sid | null)`: the flows that own these
- *   fields (backend switch, sign-in, Twilio connect) call them; validated with `SettingsSchema` too, and the URL with
+ * - `setBackendUrl(url)`, `setBackendUser(user | null)`, `setTwilioAccountSid(sid | null)`, `setSignOutPending(flag)`:
+ *   the flows that own these fields (backend switch, sign-in and sign-out, Twilio connect) call them; validated with `SettingsSchema` too, and the URL with
  *   `assertSafeBackendUrl` (a file whose URL is plain http to a remote host is treated as invalid).
  * - `onChange(listener)` → unsubscribe; called with the new settings after each successful save.
  * - `path`.
  *
  * Writes are atomic: a temporary file in the same folder, fsync, rename over the old file, fsync of the folder
- * (best effort). Before any write the serialized file is checked against the redactor's known secrets and patterns:
- * if a secret would be written, the write is refused (`internal`) and the file is left as it was.
+ * (best effort). Before any write the serialized file is checked against the secret values registered with the
+ * redactor (not its pattern rules, which would also match a user named "Basic Plumbing"): if a secret would be
+ * written, the write is refused (`internal`) and the file is left as it was.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -107,6 +108,12 @@ export class SettingsStore {
     return this.save({ ...this.current, twilioAccountSid: sid });
   }
 
+  /** Marks (or clears) a sign-out whose session the keychain has not deleted yet; see `Settings.signOutPending`. */
+  setSignOutPending(pending: boolean): Settings {
+    if (this.current.signOutPending === pending) return this.get();
+    return this.save({ ...this.current, signOutPending: pending });
+  }
+
   onChange(listener: SettingsListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -136,7 +143,7 @@ export class SettingsStore {
 
   private write(settings: Settings): void {
     const text = JSON.stringify(settings, null, 2) + '\n';
-    if (this.redactor && this.redactor.redact(text) !== text) {
+    if (this.redactor?.containsSecret(text)) {
       this.logger.error('refused to write a secret into the settings file');
       throw new AppError({ code: 'internal', message: 'AVA Desk refused to write a secret into the settings file.' });
     }

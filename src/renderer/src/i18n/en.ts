@@ -259,6 +259,8 @@ export const en = {
         'no-secret-service':
           'No keychain service is running. Install GNOME Keyring (or KWallet with its Secret Service), then restart AVA Desk.',
         locked: 'The keychain is locked. Unlock your login keyring, then try again.',
+        'no-login-keyring':
+          'There is no default keyring to keep keys in (no "Login" keyring). Open Passwords and Keys (Seahorse), create a keyring named "Login" and make it the default, then restart AVA Desk.',
         denied: 'Access to the keychain was refused. Allow AVA Desk when the system asks, then try again.',
         'not-installed': 'The keychain component of AVA Desk could not be loaded. Reinstall AVA Desk.',
         unknown: 'The keychain answered with an error. The details below say what it was.',

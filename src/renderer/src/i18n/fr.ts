@@ -268,6 +268,8 @@ export const fr: Translations = {
         'no-secret-service':
           'Aucun service de trousseau ne tourne. Installez GNOME Keyring (ou KWallet avec son Secret Service), puis relancez AVA Desk.',
         locked: 'Le trousseau est verrouillé. Déverrouillez votre trousseau de session, puis réessayez.',
+        'no-login-keyring':
+          "Il n'y a pas de trousseau par défaut où ranger les clés (pas de trousseau « Login »). Ouvrez Mots de passe et clés (Seahorse), créez un trousseau nommé « Login » et définissez-le par défaut, puis relancez AVA Desk.",
         denied: "L'accès au trousseau a été refusé. Autorisez AVA Desk quand le système le demande, puis réessayez.",
         'not-installed': "Le composant trousseau d'AVA Desk n'a pas pu être chargé. Réinstallez AVA Desk.",
         unknown: 'Le trousseau a répondu par une erreur. Les détails ci-dessous disent laquelle.',
