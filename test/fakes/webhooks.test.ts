@@ -1,9 +1,11 @@
+import { getEventListeners } from 'node:events';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeClock } from './lib/clock';
 import { type Fakes, type PlacedCall, componentValidator, startFakes } from './index';
 import { bearer, http } from './test-helpers';
+import { deliverMessage } from './vapi/webhooks';
 
 type Obj = Record<string, unknown>;
 
@@ -178,6 +180,31 @@ describe('Vapi server messages (placing calls)', () => {
     expect(placed.deliveries[0]).toMatchObject({ ok: false, attempt: 1, error: expect.stringMatching(/^timeout/) });
   });
 
+  it('cuts a delivery at 20 s when server.timeoutSeconds is unset', async () => {
+    const a = await assistant({ server: { url: receiver.url }, serverMessages: ['end-of-call-report'] });
+    receiver.answer.delayMs = 600; // under 20 s × deliveryTimeScale 0.05 = 1000 ms
+    const inTime = await fakes.vapi.control.placeCall({ assistantId: String(a.id) });
+    expect(inTime.deliveries).toEqual([expect.objectContaining({ ok: true, status: 200, attempt: 1 })]);
+    receiver.answer.delayMs = 1_600;
+    const late = await fakes.vapi.control.placeCall({ assistantId: String(a.id) });
+    expect(late.deliveries).toHaveLength(1);
+    expect(late.deliveries[0]).toMatchObject({ ok: false, attempt: 1, error: 'timeout after 1000 ms' });
+    expect(late.deliveries[0]!.durationMs).toBeGreaterThanOrEqual(950);
+  });
+
+  it('puts the call’s endedReason on the ended status-update', async () => {
+    const a = await assistant({ server: { url: receiver.url }, serverMessages: ['status-update'] });
+    const placed = await fakes.vapi.control.placeCall({ assistantId: String(a.id), endedReason: 'silence-timed-out' });
+    expect(placed.call.endedReason).toBe('silence-timed-out');
+    const messages = receiver.received.map((r) => r.body.message as Obj);
+    expect(messages.map((m) => [m.type, m.status])).toEqual([
+      ['status-update', 'in-progress'],
+      ['status-update', 'ended'],
+    ]);
+    expect(messages[1]!.endedReason).toBe('silence-timed-out');
+    expect(messages[0]).not.toHaveProperty('endedReason');
+  });
+
   it('does not retry a failed delivery without a backoffPlan', async () => {
     receiver.answer.status = 500;
     const a = await assistant({ server: { url: receiver.url }, serverMessages: ['end-of-call-report'] });
@@ -287,6 +314,48 @@ describe('clinic world: what reaches the backend fake', () => {
     expect(row?.transcript).toContain('\n\nAVA: ');
     expect(fakes.truth.missingFromBackend().map((m) => m.id)).not.toContain(placed.call.id);
     fakes.backend.control.setSwitches({ fixedWebhookReceiver: false });
+  });
+});
+
+describe('delivery abort listeners', () => {
+  it('many deliveries (answered, failed, retried, timed out) leave the shared signal’s listener count flat', async () => {
+    const receiver = await startReceiver();
+    const closing = new AbortController();
+    const listeners = () => getEventListeners(closing.signal, 'abort').length;
+    const options = { timeScale: 0.01, now: () => Date.now(), signal: closing.signal };
+    const message = { type: 'status-update', status: 'ended' };
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      for (let i = 0; i < 25; i++) {
+        const [attempt] = await deliverMessage('c1', message, { url: receiver.url }, options);
+        expect(attempt!.ok).toBe(true);
+      }
+      expect(listeners()).toBe(0);
+      receiver.answer.status = 503;
+      const retried = await deliverMessage(
+        'c2',
+        message,
+        { url: receiver.url, backoffPlan: { type: 'fixed', maxRetries: 10, baseDelaySeconds: 0.1 } },
+        options,
+      );
+      expect(retried).toHaveLength(11);
+      expect(listeners()).toBe(0);
+      receiver.answer.status = 200;
+      receiver.answer.delayMs = 200;
+      for (let i = 0; i < 12; i++) {
+        const [attempt] = await deliverMessage('c3', message, { url: receiver.url, timeoutSeconds: 1 }, options);
+        expect(attempt!.error).toMatch(/^timeout/);
+      }
+      expect(listeners()).toBe(0);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+      closing.abort();
+      await receiver.close();
+    }
   });
 });
 

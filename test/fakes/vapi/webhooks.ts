@@ -137,12 +137,17 @@ export async function deliverMessage(
     if (attempt <= maxRetries && plan) {
       const base = Math.max(0, Number(plan.baseDelaySeconds) || 0) * 1000 * scale;
       const delay = plan.type === 'exponential' ? base * 2 ** (attempt - 1) : base;
+      // The signal is shared by every delivery of the fake: the listener goes when the wait ends, whichever way.
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        options.signal?.addEventListener('abort', () => {
+        const onAbort = (): void => {
           clearTimeout(timer);
           resolve();
-        });
+        };
+        const timer = setTimeout(() => {
+          options.signal?.removeEventListener('abort', onAbort);
+          resolve();
+        }, delay);
+        options.signal?.addEventListener('abort', onAbort, { once: true });
       });
     }
   }
@@ -166,13 +171,20 @@ function post(
   if (!isReachable(url)) {
     return Promise.resolve({ error: `getaddrinfo ENOTFOUND ${url.hostname} (the fakes never leave this machine)` });
   }
+  if (signal?.aborted) return Promise.resolve({ error: 'aborted: the fake is closing' });
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve) => {
     let settled = false;
+    // The signal is shared by every delivery of the fake: the attempt's listener is removed as soon as it settles.
+    const onAbort = (): void => {
+      done({ error: 'aborted: the fake is closing' });
+      req.destroy();
+    };
     const done = (r: { status?: number; error?: string }): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       resolve(r);
     };
     const req = send(
@@ -192,10 +204,7 @@ function post(
       done({ error: `timeout after ${Math.round(timeoutMs)} ms` });
       req.destroy();
     }, timeoutMs);
-    signal?.addEventListener('abort', () => {
-      done({ error: 'aborted: the fake is closing' });
-      req.destroy();
-    });
+    signal?.addEventListener('abort', onAbort, { once: true });
     req.on('error', (err: NodeJS.ErrnoException) =>
       done({ error: err.code ? `${err.code} ${err.message}` : err.message }),
     );
