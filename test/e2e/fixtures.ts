@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createCore, type Core, type CoreOptions } from '../../src/main/core/app';
 import { startPreviewHost, type PreviewHost } from '../../src/preview/server/host';
+import { DEFAULT_SETTINGS } from '../../src/shared/domain';
 import { startFakes, type Fakes } from '../fakes';
 
 export const ROOT = resolve(__dirname, '../..');
@@ -37,17 +38,24 @@ export const test = base.extend<Options & { app: AppFixture }>({
   connected: [false, { option: true }],
   coreOptions: [{}, { option: true }],
   dataDirFiles: [{}, { option: true }],
-  app: async ({ connected, coreOptions, dataDirFiles }, use, testInfo) => {
+  app: async ({ connected, coreOptions, dataDirFiles, locale }, use, testInfo) => {
     const fakes = await startFakes({ world: 'clinic' });
     const c = fakes.credentials;
     const dataDir = mkdtempSync(join(tmpdir(), 'ava-e2e-'));
+    // Every test starts on the local backend fake, connected or not: the default backend URL is the production
+    // server, and no test may reach the internet (start() health-checks the backend at once).
+    writeFileSync(
+      join(dataDir, 'settings.json'),
+      JSON.stringify({ ...DEFAULT_SETTINGS, backendUrl: fakes.backend.url }),
+    );
     for (const [name, content] of Object.entries(dataDirFiles)) writeFileSync(join(dataDir, name), content);
     const core = await createCore({
       dataDir,
       transport: 'preview',
       appVersion: '0.0.0-test',
       platform: process.platform,
-      osLocale: 'en-US',
+      // The browser's locale (test.use({ locale })) stands for the OS's, as in Electron.
+      osLocale: locale ?? 'en-US',
       env: {},
       vapiUrl: fakes.vapi.url,
       twilioUrl: fakes.twilio.url,
@@ -67,6 +75,10 @@ export const test = base.extend<Options & { app: AppFixture }>({
         : {}),
       ...coreOptions,
     });
+    const { backendUrl } = await core.handlers.settings.get();
+    if (backendUrl !== fakes.backend.url) {
+      throw new Error(`e2e fixture: the core would talk to ${backendUrl}, not the local backend fake`);
+    }
     await core.start();
     if (connected) await core.handlers.sync.now();
     const host = await startPreviewHost({
