@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeClock } from './lib/clock';
 import { type Fakes, operationSchema, startFakes, validateResponse } from './index';
+import { openApiDocument } from './vapi/openapi';
 import { scaleSpec } from './worlds/catalog';
 import { bearer, http } from './test-helpers';
 
@@ -26,6 +27,34 @@ const APP_ROUTES = [
   ['GET', '/call/{id}'],
 ] as const;
 
+/**
+ * Fields a client writes and the service must never send back: the Twilio credentials of an import (the contract
+ * says to treat them as write-only) and every property the document marks `writeOnly`.
+ */
+function writeOnlyFields(): Set<string> {
+  const names = new Set(['twilioAuthToken', 'twilioApiKey', 'twilioApiSecret']);
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const props = (node as { properties?: Record<string, { writeOnly?: boolean }> }).properties;
+      for (const [name, schema] of Object.entries(props ?? {})) if (schema?.writeOnly === true) names.add(name);
+      Object.values(node).forEach(walk);
+    }
+  };
+  walk(openApiDocument());
+  return names;
+}
+
+/** Every key path of a JSON value whose key is in `names`. */
+function keysIn(value: unknown, names: Set<string>, path = '$'): string[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => keysIn(v, names, `${path}[${i}]`));
+  if (!value || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([k, v]) => [
+    ...(names.has(k) ? [`${path}.${k}`] : []),
+    ...keysIn(v, names, `${path}.${k}`),
+  ]);
+}
+
 function expectValid(method: string, template: string, status: number, body: unknown): void {
   const errors = validateResponse(method, template, status, body);
   expect(errors.slice(0, 5), `${method} ${template} → ${status}`).toEqual([]);
@@ -34,6 +63,7 @@ function expectValid(method: string, template: string, status: number, body: unk
 describe('Vapi fake responses against the OpenAPI document', () => {
   let fakes: Fakes;
   const checked = new Set<string>();
+  const responses: { route: string; body: unknown; text: string }[] = [];
   const clock = createFakeClock({ start: Date.parse('2026-05-04T09:00:00Z'), ticking: false });
 
   beforeAll(async () => {
@@ -52,6 +82,7 @@ describe('Vapi fake responses against the OpenAPI document', () => {
     expect(res.status, `${method} ${path}: ${res.text.slice(0, 300)}`).toBeLessThan(300);
     expectValid(method, template, res.status, res.body);
     checked.add(`${method} ${template}`);
+    responses.push({ route: `${method} ${template}`, body: res.body, text: res.text });
     return res.body;
   };
 
@@ -105,8 +136,23 @@ describe('Vapi fake responses against the OpenAPI document', () => {
     const id = String(created.id);
     await call('GET', '/phone-number/{id}', `/phone-number/${id}`);
     await call('PATCH', '/phone-number/{id}', `/phone-number/${id}`, { provider: 'twilio', smsEnabled: false });
+    await call('PATCH', '/phone-number/{id}', `/phone-number/${id}`, {
+      provider: 'twilio',
+      twilioAuthToken: fakes.credentials.twilio.authToken,
+    });
     await call('GET', '/phone-number', '/phone-number');
     await call('DELETE', '/phone-number/{id}', `/phone-number/${id}`);
+    const tw = fakes.credentials.twilio;
+    fakes.twilio.directory.addNumber(tw.accountSid, { phoneNumber: '+33478000088' });
+    const byKey = await call('POST', '/phone-number', '/phone-number', {
+      provider: 'twilio',
+      number: '+33478000088',
+      twilioAccountSid: tw.accountSid,
+      twilioApiKey: tw.apiKeySid,
+      twilioApiSecret: tw.apiKeySecret,
+    });
+    await call('GET', '/phone-number/{id}', `/phone-number/${String(byKey.id)}`);
+    await call('GET', '/phone-number', '/phone-number');
   });
 
   it('call routes, for every call of the clinic world (legacy fields, live, failed and very long calls included)', async () => {
@@ -120,6 +166,21 @@ describe('Vapi fake responses against the OpenAPI document', () => {
     const placed = await fakes.vapi.control.placeCall({ assistantId: String(fakes.world.orgs[0]!.assistants[2]!.id) });
     await call('GET', '/call/{id}', `/call/${String(placed.call.id)}`);
     await call('GET', '/call', '/call?limit=5');
+  });
+
+  it('no write-only field (or credential) in any response, on every route', () => {
+    const names = writeOnlyFields();
+    expect([...names]).toEqual(expect.arrayContaining(['twilioAuthToken', 'twilioApiSecret']));
+    expect(new Set(responses.map((r) => r.route))).toEqual(new Set(APP_ROUTES.map(([m, p]) => `${m} ${p}`)));
+    const secrets = [
+      ...fakes.world.twilioAccounts.flatMap((a) => [a.authToken, ...a.apiKeys.map((k) => k.secret)]),
+      ...fakes.vapi.control.orgs().map((o) => o.privateKey),
+    ];
+    expect(secrets.length).toBeGreaterThan(3);
+    for (const r of responses) {
+      expect(keysIn(r.body, names), r.route).toEqual([]);
+      for (const secret of secrets) expect(r.text.includes(secret), `${r.route} leaks a credential`).toBe(false);
+    }
   });
 
   it('covered every route the app uses', () => {
