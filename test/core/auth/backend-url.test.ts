@@ -83,6 +83,31 @@ describe('checkBackendHealth', () => {
     expect(waking).toBe(1);
   });
 
+  it("a 503 with Retry-After is retried after the server's wait, not the default one", async () => {
+    const s = await server((_req, res, _b, i) =>
+      i === 0
+        ? sendJson(res, 503, { detail: 'Service Unavailable' }, { 'retry-after': '7' })
+        : sendJson(res, 200, { status: 'healthy' }),
+    );
+    const sleeps: number[] = [];
+    const check = await checkBackendHealth(s.url, {
+      http: http(),
+      retryEveryMs: 50,
+      sleep: async (ms) => void sleeps.push(ms),
+    });
+    expect(check.health).toBe('ok');
+    expect(sleeps).toEqual([7000]);
+    // Bounded by what is left of the wait.
+    const capped: number[] = [];
+    const again = await server((_req, res, _b, i) =>
+      i === 0 ? sendJson(res, 503, {}, { 'retry-after': '600' }) : sendJson(res, 200, { status: 'healthy' }),
+    );
+    await checkBackendHealth(again.url, { http: http(), maxWaitMs: 20_000, sleep: async (ms) => void capped.push(ms) });
+    expect(capped).toHaveLength(1);
+    expect(capped[0]).toBeLessThanOrEqual(20_000);
+    expect(capped[0]).toBeGreaterThan(15_000);
+  });
+
   it('gives up after maxWaitMs as unreachable', async () => {
     const s = await server(() => {
       /* the server never wakes */

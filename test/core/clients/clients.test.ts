@@ -7,6 +7,7 @@ import { AppError } from '../../../src/shared/errors';
 import { BackendClient } from '../../../src/main/core/clients/backend';
 import { HttpError } from '../../../src/main/core/http/errors';
 import { rig, type Rig } from '../auth/helpers';
+import { sendJson, startServer } from '../http/servers';
 
 let r: Rig;
 beforeAll(async () => {
@@ -256,6 +257,30 @@ describe('BackendClient', () => {
     const client = new BackendClient({ http: r.http, baseUrl: 'http://ava.example.com' });
     expect(await failure(client.listCalls('some-token-value'))).toMatchObject({ code: 'insecure-url' });
     expect(r.settings.get().backendUrl).toBe(saved);
+  });
+
+  it('a DELETE retried after a 504 that then gets 404 is done (the first attempt deleted it); a first 404 is not', async () => {
+    const s = await startServer((req, res, _b, i) =>
+      req.url === '/api/v1/calls/gone'
+        ? sendJson(res, 404, { detail: 'Call not found' })
+        : i === 0
+          ? sendJson(res, 504, { detail: 'Request timeout' })
+          : sendJson(res, 404, { detail: 'Call not found' }),
+    );
+    try {
+      const client = new BackendClient({ http: r.http, baseUrl: s.url });
+      await expect(client.deleteCall('some-token-value', 'c-1')).resolves.toBeUndefined();
+      expect(s.requests.map((q) => `${q.method} ${q.url}`)).toEqual([
+        'DELETE /api/v1/calls/c-1',
+        'DELETE /api/v1/calls/c-1',
+      ]);
+      expect(await failure(client.deleteCall('some-token-value', 'gone'))).toMatchObject({
+        code: 'not-found',
+        service: 'backend',
+      });
+    } finally {
+      await s.close();
+    }
   });
 
   it('carries the X-Request-ID of backend errors', async () => {

@@ -6,7 +6,7 @@ import { serverWaitMs } from '../../../src/main/core/http/retry';
 import { createLogger, type Logger } from '../../../src/main/core/log/logger';
 import { Redactor } from '../../../src/main/core/log/redact';
 import { AppError } from '../../../src/shared/errors';
-import { closedPort, sendJson, startConnectProxy, startServer, type TestServer } from './servers';
+import { closedPort, sendJson, startConnectProxy, startHttpsServer, startServer, type TestServer } from './servers';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -254,7 +254,7 @@ describe('HttpClient: retries', () => {
     expect(s.requests).toHaveLength(1);
   });
 
-  it('does not retry a POST on 5xx, retries it on 429, and retries a POST marked idempotent', async () => {
+  it('does not retry a POST on 5xx, retries a POST marked idempotent', async () => {
     let mode: 'fail' | 'rate' = 'fail';
     const s = await server((_req, res, _b, i) => {
       if (mode === 'rate')
@@ -270,9 +270,30 @@ describe('HttpClient: retries', () => {
     expect(s.requests).toHaveLength(4);
     mode = 'rate';
     s.requests.length = 0;
-    const created = await http.request({ service: 'vapi', method: 'POST', url: `${s.url}/assistant`, json: {} });
+    // A route that opts in (its 429 provably means "not processed") is retried on 429.
+    const created = await http.request({
+      service: 'vapi',
+      method: 'POST',
+      url: `${s.url}/assistant`,
+      json: {},
+      retryOnRateLimit: true,
+    });
     expect(created.status).toBe(201);
     expect(s.requests).toHaveLength(2);
+  });
+
+  it('a POST whose route does not opt in gets one attempt on 429, with the wait for the caller', async () => {
+    const s = await server((_req, res) => sendJson(res, 429, { message: 'slow down' }, { 'retry-after': '3' }));
+    const { http, sleeps } = harness();
+    const err = await failure(http.json({ service: 'vapi', method: 'POST', url: `${s.url}/assistant`, json: {} }));
+    expect(s.requests).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    expect(err).toMatchObject({ code: 'rate-limited', status: 429, retryAfterSeconds: 3, attempts: 1 });
+    expect(err.message).toBe('Vapi is receiving too many requests (429). Try again in 3 seconds.');
+    // A GET on the same answer is retried, as before.
+    s.requests.length = 0;
+    await failure(http.json({ service: 'vapi', url: `${s.url}/assistant` }));
+    expect(s.requests).toHaveLength(3);
   });
 
   it('retries: false makes one attempt', async () => {
@@ -369,6 +390,37 @@ describe('HttpClient: proxy', () => {
     expect(http.proxy).not.toBeNull();
     expect(await http.json({ service: 'backend', url: `${s.url}/healthz` })).toEqual({ via: 'tunnel' });
     expect(proxy.connects).toEqual([new URL(s.url).host]);
+  });
+
+  it('HTTPS_PROXY alone tunnels an https request (TLS to the server inside the tunnel); NO_PROXY bypasses it', async () => {
+    const proxy = await startConnectProxy();
+    cleanups.push(() => proxy.close());
+    const s = await startHttpsServer((_req, res) => sendJson(res, 200, { via: 'tls' }));
+    cleanups.push(() => s.close());
+    const host = new URL(s.url).host;
+
+    const tunnelled = harness({ env: { HTTPS_PROXY: proxy.url }, proxyLoopback: true, ca: s.ca });
+    expect(tunnelled.http.proxy).toMatchObject({ http: null, https: `${proxy.url}/` });
+    expect(await tunnelled.http.json({ service: 'backend', url: `${s.url}/healthz` })).toEqual({ via: 'tls' });
+    expect(proxy.connects).toEqual([host]);
+    expect(s.requests.map((q) => q.url)).toEqual(['/healthz']);
+
+    // The certificate is checked inside the tunnel: without its CA the same request fails as a TLS error.
+    const untrusted = harness({ env: { HTTPS_PROXY: proxy.url }, proxyLoopback: true });
+    const err = await failure(untrusted.http.json({ service: 'backend', url: `${s.url}/healthz` }));
+    expect(err).toMatchObject({ code: 'offline' });
+    expect(proxy.connects).toEqual([host, host]);
+    expect(s.requests).toHaveLength(1);
+
+    // NO_PROXY: straight to the server, the proxy never asked.
+    const bypass = harness({
+      env: { HTTPS_PROXY: proxy.url, NO_PROXY: '127.0.0.1' },
+      proxyLoopback: true,
+      ca: s.ca,
+    });
+    expect(await bypass.http.json({ service: 'backend', url: `${s.url}/healthz` })).toEqual({ via: 'tls' });
+    expect(proxy.connects).toEqual([host, host]);
+    expect(s.requests).toHaveLength(2);
   });
 
   it('loopback goes direct by default, and NO_PROXY is honoured', async () => {

@@ -11,7 +11,8 @@
  *   signal?, now?, sleep? })` → `BackendCheck`. `GET {url}/healthz`, waiting up to `maxWaitMs` for an answer
  *   (Render cold starts take 30–60 s). After `wakingAfterMs` without an answer `onWaking()` is called once so the
  *   UI can show "waking the server up". 502/503/504 and dropped connections during the wait are part of a cold
- *   start and are retried every `retryEveryMs`; a refused connection, a name that does not resolve, a TLS failure,
+ *   start and are retried every `retryEveryMs`, or after the server's `Retry-After` when it sends one (within the
+ *   wait); a refused connection, a name that does not resolve, a TLS failure,
  *   or any other status (a 404: not an AVA backend) ends the check at once as `unreachable`.
  */
 import type { BackendCheck } from '../../../shared/domain';
@@ -111,7 +112,8 @@ export async function checkBackendHealth(url: string, options: HealthCheckOption
         }
         const left = maxWaitMs - (now() - started);
         if (left <= 0) return result('unreachable');
-        await sleep(Math.min(retryEveryMs, left), options.signal);
+        const asked = error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : null;
+        await sleep(Math.min(asked ?? retryEveryMs, left), options.signal);
       }
     }
   } finally {

@@ -11,7 +11,8 @@
  *   `session-expired` (the 7-day refresh token is dead, or the user is gone). Both routes are safe to repeat, so
  *   the HTTP layer may retry them.
  * - Calls (data routes): `listCalls(token, { limit ≤ 200, status? })`, `getCall(token, id)`, `getRecording(token, id)`
- *   → `{ recording_url }`, `deleteCall(token, id)`. Every data route takes the access token as its first argument
+ *   → `{ recording_url }`, `deleteCall(token, id)` (a 404 on a retry, after a 5xx or a timeout that may have deleted
+ *   the row, counts as done). Every data route takes the access token as its first argument
  *   and throws `signed-out` without sending anything when it is missing: in the backend's development mode a request
  *   without a bearer is served as another user.
  *
@@ -137,7 +138,13 @@ export class BackendClient {
   }
 
   async deleteCall(accessToken: string, id: string): Promise<void> {
-    await this.data(accessToken, { method: 'DELETE', path: `/calls/${seg(id)}` });
+    try {
+      await this.data(accessToken, { method: 'DELETE', path: `/calls/${seg(id)}` });
+    } catch (error) {
+      // An earlier attempt that ended in a 5xx or a 504 may have deleted the row: gone is what was asked.
+      if (error instanceof HttpError && error.status === 404 && error.attempts > 1) return;
+      throw error;
+    }
   }
 
   private url(path: string): string {

@@ -4,10 +4,11 @@
  *
  * Public API
  * - `new HttpClient({ redactor, logger?, env?, timeouts?, retry?, sleep?, random?, now?, userAgent?, dispatcher?,
- *   proxyLoopback? })`.
+ *   proxyLoopback?, ca? })`. `ca`: extra trusted certificates (PEM) for the services and the proxy tunnel, replacing
+ *   the bundled ones (a TLS-inspecting corporate proxy, tests against a self-signed server).
  * - `request<T>(req)` → `HttpResponse<T>`; `json<T>(req)` → the parsed (and validated) body only.
- *   `req`: `{ service, method = 'GET', url, query?, headers?, json?, timeouts?, idempotent?, retry?, schema?, signal?,
- *   maxBodyBytes?, parseBytes? }` (`parseBytes` reads a 2xx body from its bytes instead of JSON.parse + schema).
+ *   `req`: `{ service, method = 'GET', url, query?, headers?, json?, timeouts?, idempotent?, retryOnRateLimit?, retry?,
+ *   schema?, signal?, maxBodyBytes?, parseBytes? }` (`parseBytes` reads a 2xx body from its bytes instead of JSON.parse + schema).
  * - `close()`: closes the pool.
  * - `proxy`: the proxy in use (credentials removed) or null.
  *
@@ -17,7 +18,8 @@
  * - Retries (default 2, so 3 attempts): network failures, 408, 429 and 5xx on idempotent requests (GET, HEAD, PUT,
  *   DELETE, OPTIONS, or any request marked `idempotent: true` by a route where repeating is safe, such as sign-in).
  *   A non-idempotent request is retried only when it provably never left (connection refused, DNS, connect
- *   timeout, proxy refusal) or on 429 (the server did not process it). Waits: ~1 s, ~2 s with jitter, or what
+ *   timeout, proxy refusal), or on 429 when its route opts in with `retryOnRateLimit: true` (a route whose service
+ *   is known to refuse a rate-limited request before doing anything). Errors carry `attempts`. Waits: ~1 s, ~2 s with jitter, or what
  *   `Retry-After` / `X-RateLimit-Reset` says when that is at most `retry.maxServerWaitMs` (10 s); a longer server wait
  *   ends the request with `retryAfterSeconds` set instead of sleeping for minutes.
  * - Errors are `HttpError` (an `AppError`): `offline`, `timeout`, `unauthorized`, `forbidden`, `not-found`,
@@ -64,6 +66,11 @@ export interface HttpRequest<T = unknown> {
   timeouts?: Partial<Pick<Timeouts, 'headersMs' | 'bodyMs'>>;
   /** Overrides the method's default: `true` marks a POST/PATCH safe to repeat. */
   idempotent?: boolean;
+  /**
+   * A non-idempotent route whose 429 provably means "not processed" may be retried on 429 (and only on 429). Off by
+   * default: without it a rate-limited POST is one attempt, and the caller decides.
+   */
+  retryOnRateLimit?: boolean;
   /** `false` disables retries for this request. */
   retry?: Partial<RetryPolicy> | false;
   /** Edge validation of a 2xx body; a mismatch is `invalid-response`. */
@@ -101,6 +108,8 @@ export interface HttpClientOptions {
   dispatcher?: Dispatcher;
   /** Send loopback requests through the proxy too (tests of the proxy path). */
   proxyLoopback?: boolean;
+  /** Trusted certificates (PEM) instead of the bundled ones, for direct and tunnelled TLS. */
+  ca?: string | Buffer | Array<string | Buffer>;
 }
 
 const IDEMPOTENT_METHODS = new Set<HttpMethod>(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
@@ -160,6 +169,7 @@ export class HttpClient {
         connectTimeoutMs: this.timeouts.connectMs,
         proxyLoopback: options.proxyLoopback ?? false,
         redactor: this.redactor,
+        ...(options.ca ? { ca: options.ca } : {}),
       });
       this.dispatcher = info.dispatcher;
       this.proxy = info.proxy;
@@ -256,12 +266,13 @@ export class HttpClient {
     ): HttpError =>
       new HttpError({
         code,
-        message: messageFor(code, req.service),
+        message: messageFor(code, req.service, extra.retryAfterSeconds),
         detail: this.redactor.redact(detail),
         service: req.service,
         status,
         method,
         path,
+        attempts: attempt,
         ...(extra.requestId ? { requestId: extra.requestId } : {}),
         ...(extra.retryAfterSeconds !== undefined ? { retryAfterSeconds: extra.retryAfterSeconds } : {}),
       });
@@ -361,7 +372,7 @@ export class HttpClient {
       ...(wait !== null ? { retryAfterSeconds: Math.ceil(wait / 1000) } : {}),
     });
     this.logFailure(req, method, logUrl, attempt, attemptStart, err);
-    const allowed = RETRYABLE_STATUS(status) && (idempotent || status === 429);
+    const allowed = RETRYABLE_STATUS(status) && (idempotent || (status === 429 && req.retryOnRateLimit === true));
     return { error: err, retry: { allowed, serverWaitMs: wait } };
   }
 

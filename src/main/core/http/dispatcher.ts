@@ -3,7 +3,9 @@
  * configured.
  *
  * Public API
- * - `createDispatcher({ env?, connectTimeoutMs?, proxyLoopback?, redactor? })` → `{ dispatcher, proxy }`.
+ * - `createDispatcher({ env?, connectTimeoutMs?, proxyLoopback?, redactor?, ca? })` → `{ dispatcher, proxy }`.
+ *   `ca` (PEM) replaces the trusted certificates for direct TLS, for TLS to the target inside a CONNECT tunnel, and
+ *   for an https proxy.
  *   Proxy from `HTTPS_PROXY`/`https_proxy` (https targets) and `HTTP_PROXY`/`http_proxy` (http targets, and https
  *   ones when no HTTPS proxy is set), skipping the hosts in `NO_PROXY`/`no_proxy` (`*` disables the proxy).
  *   Loopback (`localhost`, `127.0.0.1`, `[::1]`) always goes direct, because a local backend or test fake behind a
@@ -20,6 +22,8 @@ export interface DispatcherOptions {
   redactor?: Redactor;
   /** Connections per origin. */
   connections?: number;
+  /** Trusted certificates (PEM) instead of the bundled ones. */
+  ca?: string | Buffer | Array<string | Buffer>;
 }
 
 export interface DispatcherInfo {
@@ -32,8 +36,9 @@ const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
 
 export function createDispatcher(options: DispatcherOptions = {}): DispatcherInfo {
   const env = options.env ?? process.env;
+  const tls = options.ca ? { ca: options.ca } : {};
   const agentOptions = {
-    connect: { timeout: options.connectTimeoutMs ?? 10_000 },
+    connect: { timeout: options.connectTimeoutMs ?? 10_000, ...tls },
     keepAliveTimeout: 10_000,
     keepAliveMaxTimeout: 60_000,
     connections: options.connections ?? 16,
@@ -53,6 +58,9 @@ export function createDispatcher(options: DispatcherOptions = {}): DispatcherInf
     httpProxy: httpProxy ?? '',
     httpsProxy: httpsProxy ?? '',
     noProxy,
+    // TLS to the service inside the tunnel, and to an https proxy itself.
+    requestTls: { ...tls },
+    proxyTls: { ...tls },
   });
   return {
     dispatcher,

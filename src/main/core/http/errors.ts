@@ -3,8 +3,11 @@
  * redacted one-line `detail` (method, path, status, the service's own words).
  *
  * Public API
- * - `HttpError extends AppError`: adds `status` (0 for network failures), `method`, `path` (redacted, no host).
+ * - `HttpError extends AppError`: adds `status` (0 for network failures), `method`, `path` (redacted, no host),
+ *   `attempts` (how many times the request was sent, retries included).
  * - `codeForStatus(status)` → the `ErrorCode` of an HTTP status.
+ * - `messageFor(code, service, retryAfterSeconds?)` → the English sentence (with the next step) of an error; a rate
+ *   limit with a known wait says how long.
  * - `describeErrorBody(text)` → the service's message from a Vapi/NestJS body (`{statusCode, error, message}` with a
  *   string or a list), a FastAPI body (`{detail}` string or `[{loc, msg, type}]`), a Twilio body
  *   (`{code, message, more_info}`), or an excerpt of anything else.
@@ -27,6 +30,7 @@ export interface HttpErrorData {
   status: number;
   method: string;
   path: string;
+  attempts?: number;
   retryAfterSeconds?: number;
   requestId?: string;
 }
@@ -36,14 +40,17 @@ export class HttpError extends AppError {
   readonly status: number;
   readonly method: string;
   readonly path: string;
+  /** The attempt that failed (1 = the first): a later one means earlier attempts may have been processed. */
+  readonly attempts: number;
 
   constructor(data: HttpErrorData) {
-    const { status, method, path, ...rest } = data;
+    const { status, method, path, attempts, ...rest } = data;
     super(rest);
     this.name = 'HttpError';
     this.status = status;
     this.method = method;
     this.path = path;
+    this.attempts = attempts ?? 1;
   }
 }
 
@@ -63,15 +70,19 @@ const CODE_SENTENCES: Partial<Record<ErrorCode, string>> = {
   timeout: 'took too long to answer. Try again in a moment.',
   unauthorized: 'refused the credentials (401). Check the key or sign in again.',
   forbidden: 'refused access (403). Check the account, then sign in again.',
-  'not-found': 'does not have what was asked for (404).',
-  'rate-limited': 'is limiting requests (429). Wait a moment, then try again.',
+  'not-found': 'does not have what was asked for (404): it may have been deleted. Refresh, then try again.',
+  'rate-limited': 'is receiving too many requests (429). Wait a minute, then try again.',
   'server-error': 'had a problem on its side. Try again later.',
   'invalid-response': 'sent an answer AVA Desk does not understand. Try again; if it persists, update AVA Desk.',
-  'bad-request': 'rejected the request as invalid.',
+  'bad-request': 'rejected the request as invalid. Check what was entered against the details, then try again.',
   conflict: 'refused the change because of a conflict (409).',
 };
 
-export function messageFor(code: ErrorCode, service: Service): string {
+export function messageFor(code: ErrorCode, service: Service, retryAfterSeconds?: number): string {
+  if (code === 'rate-limited' && retryAfterSeconds !== undefined && retryAfterSeconds > 0) {
+    const unit = retryAfterSeconds === 1 ? 'second' : 'seconds';
+    return `${SERVICE_LABELS[service]} is receiving too many requests (429). Try again in ${retryAfterSeconds} ${unit}.`;
+  }
   return `${SERVICE_LABELS[service]} ${CODE_SENTENCES[code] ?? 'failed.'}`;
 }
 
