@@ -82,6 +82,7 @@ describe('fault injection', () => {
       const res = await http(t.url(), { headers: t.headers() });
       expect(res.status).toBe(status);
       expect(res.body).toEqual(t.errorBody(status));
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     });
 
     it('adds latency', async () => {
