@@ -1,19 +1,35 @@
 // `npm run demo`: AVA Desk against the local fakes (Vapi, Twilio and the AVA backend with the `clinic` world), with
 // its accounts already connected. In an Electron window where Electron is installed, otherwise in the browser-preview
-// host (it prints the URL to open). `npm run demo -- --preview` forces the browser.
+// host (it prints the URL to open). `npm run demo -- --preview` forces the browser. The fake keys live in a throwaway
+// keyring (Linux: the demo refuses to start without one rather than use yours) or, on macOS and Windows, under a
+// keychain service of their own.
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ensureNodeModules, log } from './lib/deps.mjs';
+import { ensureNodeModules, ensureSystemPackages, log } from './lib/deps.mjs';
 import { findElectronBinary, ROOT } from './lib/electron-runtime.cjs';
 import { ensureNative } from './lib/native.mjs';
-import { buildApp, withThrowawayKeyring } from './lib/run.mjs';
+import { assertThrowawayKeyring, buildApp, withThrowawayKeyring } from './lib/run.mjs';
 
-ensureNodeModules();
-buildApp();
-const electron = process.argv.includes('--preview') ? null : findElectronBinary();
+function refuse(error) {
+  console.error(`The demo cannot start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+
+let electron;
+try {
+  // System packages first: npm ci builds the native modules, and the throwaway keyring needs D-Bus and gnome-keyring.
+  ensureSystemPackages('demo');
+  ensureNodeModules();
+  // Refuse now, before building, if the fake keys would have nowhere but the user's own keyring to go.
+  assertThrowawayKeyring();
+  buildApp();
+  electron = process.argv.includes('--preview') ? null : findElectronBinary();
+} catch (error) {
+  refuse(error);
+}
 const children = [];
 const stopAll = () => children.forEach((child) => child.kill('SIGTERM'));
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => stopAll());
@@ -41,18 +57,16 @@ if (electron) {
   log(
     `Fakes up (Vapi ${world.urls.vapi}, Twilio ${world.urls.twilio}, backend ${world.urls.backend}). Starting AVA Desk…`,
   );
-  const app = spawn(electron, [join(ROOT, 'out/main/index.js')], {
-    cwd: ROOT,
-    stdio: 'inherit',
-    env: {
-      ...process.env,
-      AVA_DESK_DATA_DIR: mkdtempSync(join(tmpdir(), 'ava-desk-demo-')),
-      AVA_VAPI_URL: world.urls.vapi,
-      AVA_TWILIO_URL: world.urls.twilio,
-      AVA_KEYCHAIN_SERVICE: 'AVA Desk (demo)',
-      AVA_DESK_DEMO: JSON.stringify(demo),
-    },
+  // The fake keys go to a throwaway keyring (Linux) or the demo's own keychain service, never the user's entries.
+  const [command, args, env] = withThrowawayKeyring(electron, [join(ROOT, 'out/main/index.js')], {
+    ...process.env,
+    AVA_DESK_DATA_DIR: mkdtempSync(join(tmpdir(), 'ava-desk-demo-')),
+    AVA_VAPI_URL: world.urls.vapi,
+    AVA_TWILIO_URL: world.urls.twilio,
+    AVA_KEYCHAIN_SERVICE: 'AVA Desk (demo)',
+    AVA_DESK_DEMO: JSON.stringify(demo),
   });
+  const app = spawn(command, args, { cwd: ROOT, stdio: 'inherit', env });
   children.push(app);
   app.on('exit', (code) => {
     stopAll();

@@ -93,8 +93,9 @@ function inKeyring(command, commandArgs) {
 }
 
 try {
+  // System packages first: npm ci builds the native modules (keytar needs libsecret and the toolchain).
+  ensureSystemPackages('test');
   ensureNodeModules();
-  ensureSystemPackages();
 } catch (error) {
   console.error(String(error instanceof Error ? error.message : error));
   console.log('0 passed, 1 failed, 0 skipped');

@@ -41,26 +41,55 @@ function have(command) {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 }
 
-/** The commands the tests need, with the Debian package that provides each. */
-const SYSTEM_NEEDS = [
-  { command: 'chromium', pkg: 'chromium', why: 'end-to-end tests of the real UI' },
-  { command: 'dbus-run-session', pkg: 'dbus', why: 'a private D-Bus session for the keychain tests' },
-  { command: 'dbus-launch', pkg: 'dbus-x11', why: 'keytar without a desktop session' },
-  { command: 'gnome-keyring-daemon', pkg: 'gnome-keyring', why: 'a real Secret Service keychain' },
-  { command: 'xvfb-run', pkg: 'xvfb', why: 'real-window Electron tests' },
-];
+function haveLibsecret() {
+  const probe = 'pkg-config --exists libsecret-1 2>/dev/null || test -e /usr/include/libsecret-1';
+  return spawnSync('sh', ['-c', probe], { stdio: 'ignore' }).status === 0;
+}
 
-export function ensureSystemPackages() {
-  const missing = SYSTEM_NEEDS.filter((need) => !have(need.command));
-  const libsecret = spawnSync(
-    'sh',
-    ['-c', 'pkg-config --exists libsecret-1 2>/dev/null || test -e /usr/include/libsecret-1'],
-    {
-      stdio: 'ignore',
-    },
+/**
+ * What each command needs from the system (Debian packages), the same list `.ci/run` installs: `test` is everything,
+ * `demo` what `npm run demo` needs (the native-module toolchain and libsecret for keytar, and D-Bus with
+ * gnome-keyring for the throwaway keyring that holds the demo's fake keys).
+ */
+export const SYSTEM_NEEDS = [
+  { command: 'chromium', pkg: 'chromium', why: 'end-to-end tests of the real UI', for: ['test'] },
+  {
+    command: 'dbus-run-session',
+    pkg: 'dbus',
+    why: 'a private D-Bus session for the keychain (tests, and the throwaway keyring of the demo)',
+    for: ['test', 'demo'],
+  },
+  { command: 'dbus-launch', pkg: 'dbus-x11', why: 'keytar without a desktop session', for: ['test'] },
+  {
+    command: 'gnome-keyring-daemon',
+    pkg: 'gnome-keyring',
+    why: 'a real Secret Service keychain (tests, and the throwaway keyring of the demo)',
+    for: ['test', 'demo'],
+  },
+  { command: 'xvfb-run', pkg: 'xvfb', why: 'real-window Electron tests', for: ['test'] },
+  { command: 'python3', pkg: 'python3', why: 'building native modules (node-gyp)', for: ['test', 'demo'] },
+  { command: 'make', pkg: 'make', why: 'building native modules (node-gyp)', for: ['test', 'demo'] },
+  { command: 'g++', pkg: 'g++', why: 'building native modules (node-gyp)', for: ['test', 'demo'] },
+  { command: 'pkg-config', pkg: 'pkg-config', why: 'finding libsecret to build keytar', for: ['test', 'demo'] },
+];
+export const LIBSECRET = { pkg: 'libsecret-1-dev', why: 'building keytar (the OS keychain)' };
+
+/** What is missing for `purpose` ('test' or 'demo'), given how to probe: `{ missing: [{label, pkg, why}], packages }`. */
+export function missingSystemPackages(purpose, probe = { have, haveLibsecret }) {
+  const missing = SYSTEM_NEEDS.filter((need) => need.for.includes(purpose) && !probe.have(need.command)).map(
+    (need) => ({ label: need.command, pkg: need.pkg, why: need.why }),
   );
-  const packages = [...new Set(missing.map((m) => m.pkg))];
-  if (libsecret.status !== 0) packages.push('libsecret-1-dev');
+  if (!probe.haveLibsecret()) missing.push({ label: 'libsecret-1', ...LIBSECRET });
+  return { missing, packages: [...new Set(missing.map((m) => m.pkg))] };
+}
+
+/**
+ * Installs (as root, with apt) or names the system packages `purpose` needs. Only on Linux: elsewhere the OS has its
+ * own keychain and toolchain story, and nothing here is checked. Run it before `npm ci`, which builds native modules.
+ */
+export function ensureSystemPackages(purpose = 'test') {
+  if (process.platform !== 'linux') return;
+  const { missing, packages } = missingSystemPackages(purpose);
   if (packages.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (isRoot && have('apt-get')) {
@@ -73,7 +102,7 @@ export function ensureSystemPackages() {
     });
     if (update.status === 0 && install.status === 0) return;
   }
-  const lines = missing.map((m) => `  - ${m.command} (${m.pkg}): ${m.why}`);
+  const lines = missing.map((m) => `  - ${m.label} (${m.pkg}): ${m.why}`);
   throw new Error(
     `Missing system packages:\n${lines.join('\n')}\nInstall them with:\n  sudo apt-get install ${packages.join(' ')}`,
   );
