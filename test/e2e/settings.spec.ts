@@ -71,7 +71,7 @@ test('a backend address over plain http to a remote host is refused', async ({ p
   await account.getByRole('button', { name: 'Switch' }).click();
   await expect(account.getByRole('alert')).toContainText('must start with https://');
   const settings = await app.core.handlers.settings.get();
-  expect(settings.backendUrl).toBe('https://ava-api-production.onrender.com');
+  expect(settings.backendUrl).toBe(app.fakes.backend.url);
 });
 
 test('Réglages en français', async ({ page, app }) => {
@@ -86,6 +86,13 @@ test('Réglages en français', async ({ page, app }) => {
   await account.getByRole('button', { name: 'Se connecter' }).click();
   await expect(account.getByRole('alert')).toContainText('mot de passe est incorrect');
   await app.shot(page, 'settings-fr');
+
+  // Connected, in French.
+  await account.getByLabel('Mot de passe').fill(app.fakes.credentials.backend.password);
+  await account.getByRole('button', { name: 'Se connecter' }).click();
+  await expect(page.getByTestId('signed-in-user')).toHaveText(app.fakes.credentials.backend.email);
+  await expect(account.getByRole('button', { name: 'Se déconnecter' })).toBeVisible();
+  await app.shot(page, 'settings-connected-fr');
 });
 
 /** A keychain that answers like keytar does on Linux without a Secret Service. */
@@ -101,10 +108,18 @@ const noSecretService: KeychainBackend = {
 test.describe('without a keychain', () => {
   test.use({ coreOptions: { keychain: noSecretService } });
 
-  test('says what is wrong and what to do, keeps nothing in plaintext, and the calls stay browsable', async ({
+  test('says what is wrong and what to do, keeps nothing in plaintext, and the cached calls stay browsable', async ({
     page,
     app,
   }) => {
+    // Fill the cache while the keychain fails: the session lives in memory only, the backend's calls are synced.
+    await app.core.handlers.backend.setUrl({ url: app.fakes.backend.url });
+    const c = app.fakes.credentials.backend;
+    await app.core.handlers.auth.signIn({ identifier: c.email, password: c.password, remember: false });
+    await app.core.handlers.sync.now();
+    const cached = (await app.core.handlers.calls.list({ limit: 1 })).total;
+    expect(cached).toBeGreaterThan(0);
+
     await app.open(page);
     await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click();
     const alert = page.getByTestId('keychain-alert');
@@ -120,8 +135,57 @@ test.describe('without a keychain', () => {
 
     await page.getByRole('navigation').getByRole('button', { name: 'Calls' }).click();
     await expect(page.getByRole('heading', { level: 1, name: 'Calls' })).toBeVisible();
-    await expect(page.getByTestId('calls-empty')).toBeVisible();
+    await expect(page.getByTestId('call-row').first()).toBeVisible();
+    await expect(page.getByTestId('calls-count')).toHaveText(`${cached} calls`);
+    await expect(page.getByTestId('calls-empty')).toHaveCount(0);
+    // Still failing: the list did not need the keychain.
+    expect((await app.core.handlers.secrets.status()).keychain).toMatchObject({ available: false });
+    await expect(page.getByTestId('status-bar-keychain')).toBeVisible();
   });
+
+  test('en français : la notice de démarrage et les réglages disent le problème dans la langue de l’utilisateur', async ({
+    page,
+    app,
+  }) => {
+    await app.core.handlers.settings.update({ language: 'fr' });
+    await app.open(page);
+    const notice = page.getByTestId('notice-keychain-unavailable');
+    await expect(notice).toHaveText(
+      /Le trousseau du système n'est pas disponible\. Aucun service de trousseau ne tourne\. Installez GNOME Keyring/,
+    );
+    await expect(notice).not.toContainText('keyring service');
+    await expect(notice).not.toContainText('org.freedesktop');
+    await page.getByRole('navigation').getByRole('button', { name: 'Réglages' }).click();
+    const alert = page.getByTestId('keychain-alert');
+    await expect(alert).toContainText('Aucun service de trousseau ne tourne');
+    await expect(alert).toContainText('ne range jamais les clés dans un fichier');
+    await app.shot(page, 'settings-no-keychain-fr');
+  });
+});
+
+test('switching to a backend address that is asleep shows "waking the server up" on the Settings card', async ({
+  page,
+  app,
+}) => {
+  // The same fake under another name: a new address, asleep.
+  const next = app.fakes.backend.url.replace('127.0.0.1', 'localhost');
+  await app.open(page);
+  await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click();
+  const account = page.getByTestId('card-account');
+  await expect(page.getByTestId('backend-url')).toHaveText(app.fakes.backend.url);
+  app.fakes.backend.control.setSwitches({ coldStartMs: 6_000 });
+  app.fakes.backend.control.simulateColdStart();
+  await account.getByRole('button', { name: 'Change' }).click();
+  await account.getByLabel('Backend address').fill(next);
+  await account.getByRole('button', { name: 'Switch' }).click();
+  const pending = account.getByTestId('backend-pending');
+  await expect(pending).toContainText('Waking the server up at', { timeout: 8_000 });
+  await expect(pending).toContainText(next);
+  // The status bar is about the configured backend, not the one being checked.
+  await expect(page.getByTestId('status-backend')).not.toContainText('waking');
+  await app.shot(page, 'settings-switch-waking-en');
+  await expect(page.getByTestId('backend-url')).toHaveText(next, { timeout: 15_000 });
+  await expect(pending).toHaveCount(0);
 });
 
 test('a sleeping backend shows "waking the server up" until it answers', async ({ page, app }) => {
@@ -135,5 +199,7 @@ test('a sleeping backend shows "waking the server up" until it answers', async (
   await expect(page.getByTestId('backend-health')).toHaveText('waking the server up…');
   await app.shot(page, 'settings-waking-en');
   await expect(page.getByTestId('backend-health')).toHaveText('online', { timeout: 15_000 });
-  await expect(page.getByTestId('status-backend')).toContainText('Backend');
+  // Awake: the status bar no longer says so, and tells the next step (signed out of this backend).
+  await expect(page.getByTestId('status-backend')).not.toContainText('waking');
+  await expect(page.getByTestId('status-backend')).toContainText('signed out');
 });

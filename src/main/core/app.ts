@@ -13,7 +13,7 @@ import { createTrustBase } from './auth/accounts';
 import { openCache, type Cache } from './cache/cache';
 import { applyDemoSetup, demoFromEnv, type DemoSetup } from './demo';
 import { LOG_FILE_NAME } from './log/logger';
-import type { KeychainBackend } from './secrets/vault';
+import { KeychainUnavailableError, type KeychainBackend } from './secrets/vault';
 import { createDispatcher, type Dispatch } from './rpc';
 import { isAllowedExternalUrl } from './security';
 import { SyncEngine } from './sync/engine';
@@ -180,6 +180,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     }
   };
 
+  /**
+   * A backend address that is not (yet) the configured one is waking up while it is checked before a switch: the
+   * Settings card shows it; the next plain status (when the check ends) clears it.
+   */
+  const showPendingWaking = (url: string): void =>
+    emit('status', { ...status(), pendingBackend: { url, health: 'waking' } });
+
   /** A sync in the background, after something that makes more of it possible (a key, a sign-in). */
   const syncSoon = (): void => engine?.requestRun();
 
@@ -252,13 +259,17 @@ export async function createCore(options: CoreOptions): Promise<Core> {
           backendHealth = 'checking';
           pushStatus();
         }
-        const check = await accounts.checkBackend(url, {
-          onWaking: () => {
-            if (!current) return;
-            backendHealth = 'waking';
-            pushStatus();
-          },
-        });
+        const check = await accounts
+          .checkBackend(url, {
+            onWaking: () => {
+              if (!current) return showPendingWaking(url);
+              backendHealth = 'waking';
+              pushStatus();
+            },
+          })
+          .finally(() => {
+            if (!current) pushStatus();
+          });
         if (current) {
           backendHealth = check.health;
           pushStatus();
@@ -266,10 +277,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         return check;
       },
       setUrl: async ({ url }) => {
-        const result = await accounts.setBackendUrl(url);
-        backendHealth = 'ok';
-        pushStatus();
-        return result;
+        try {
+          const result = await accounts.setBackendUrl(url, { onWaking: () => showPendingWaking(url) });
+          backendHealth = 'ok';
+          return result;
+        } finally {
+          // Also clears the pending address's waking state, whatever the outcome.
+          pushStatus();
+        }
       },
     },
     auth: {
@@ -328,7 +343,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       } catch (error) {
         logger.warn('core: session not restored', { error });
         if (error instanceof AppError && error.code === 'keychain-unavailable') {
-          emit('notice', { kind: 'keychain-unavailable', message: error.message, params: { detail: error.message } });
+          // The problem's code, so the renderer shows its own sentence for it in the user's language.
+          const problem = error instanceof KeychainUnavailableError ? error.problem : 'unknown';
+          emit('notice', { kind: 'keychain-unavailable', message: error.message, params: { problem } });
         }
       }
       try {

@@ -1,16 +1,15 @@
 import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AppErrorData } from '../../../shared/errors';
+import { errorSentence } from './errorSentence';
 
 /** An error as the user reads it: the sentence for its code in their language, the technical detail folded away. */
 export function ErrorMessage({ error, onRetry }: { error: AppErrorData; onRetry?: () => void }): ReactElement {
   const { t } = useTranslation();
-  const service = error.service ? t(`services.${error.service}`) : t('app.name');
-  const sentence = t(`errors.${error.code}`, { service, defaultValue: error.message });
   return (
     <div className="alert alert-bad" role="alert">
       <div className="row">
-        <span style={{ flex: 1 }}>{capitalize(sentence)}</span>
+        <span style={{ flex: 1 }}>{errorSentence(t, error)}</span>
         {onRetry && (
           <button type="button" className="btn" onClick={onRetry}>
             {t('common.retry')}
@@ -28,8 +27,4 @@ export function ErrorMessage({ error, onRetry }: { error: AppErrorData; onRetry?
       )}
     </div>
   );
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

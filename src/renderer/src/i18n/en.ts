@@ -222,6 +222,7 @@ export const en = {
       password: 'Password',
       remember: 'Keep me signed in',
       expired: 'Your session has ended (sessions last 7 days). Sign in again to keep syncing.',
+      pendingWaking: 'Waking the server up at {{url}}… A sleeping server can take up to a minute to answer.',
     },
     secrets: {
       connect: 'Check and save',
@@ -263,7 +264,8 @@ export const en = {
           'There is no default keyring to keep keys in (no "Login" keyring). Open Passwords and Keys (Seahorse), create a keyring named "Login" and make it the default, then restart AVA Desk.',
         denied: 'Access to the keychain was refused. Allow AVA Desk when the system asks, then try again.',
         'not-installed': 'The keychain component of AVA Desk could not be loaded. Reinstall AVA Desk.',
-        unknown: 'The keychain answered with an error. The details below say what it was.',
+        unknown:
+          'The keychain answered with an error (the details below say which). Try again; if it keeps failing, restart your session.',
       },
     },
   },
@@ -278,7 +280,8 @@ export const en = {
   },
   errors: {
     'invalid-input': 'That request was not valid. Check what you entered and try again.',
-    'untrusted-sender': 'This request did not come from an AVA Desk window and was refused.',
+    'untrusted-sender':
+      'This request did not come from an AVA Desk window and was refused. Restart AVA Desk if this keeps happening.',
     'unknown-channel': 'AVA Desk does not know this request. Restart the app.',
     internal: 'Something went wrong inside AVA Desk. Try again; if it keeps happening, the log has the details.',
     disconnected: 'AVA Desk lost contact with its main process. Restart the app.',
@@ -286,19 +289,24 @@ export const en = {
     timeout: '{{service}} took too long to answer. Try again in a moment.',
     unauthorized: '{{service}} refused the credentials. Check them in Settings.',
     forbidden: '{{service}} refused access. Check that the account has the right permissions.',
-    'not-found': '{{service}} could not find what was asked for. It may have been deleted.',
-    'rate-limited': '{{service}} is asking us to slow down. AVA Desk will try again shortly.',
+    'not-found':
+      '{{service}} could not find what was asked for: it may have been deleted. Sync or refresh the list, then try again.',
+    'rate-limited': '{{service}} is receiving too many requests right now. Wait a minute, then try again.',
+    'rate-limited-wait_one': '{{service}} is receiving too many requests right now. Try again in {{count}} second.',
+    'rate-limited-wait_other': '{{service}} is receiving too many requests right now. Try again in {{count}} seconds.',
     'server-error': '{{service}} had a problem on its side. Try again in a few minutes.',
     'invalid-response':
       '{{service}} sent an answer AVA Desk does not understand. Try again later; the log has the details.',
-    'bad-request': '{{service}} refused the request. The details below say why.',
+    'bad-request':
+      '{{service}} refused the request. Check what you entered against the reason in the details, then try again.',
     conflict: '{{service}} refused because of a conflict. Refresh and try again.',
     'keychain-unavailable':
       'The system keychain is not available, so keys cannot be saved. Your cached calls are still here. See Settings for what to do.',
     'signed-out': 'You are signed out of the AVA backend. Sign in in Settings.',
     'session-expired': 'Your session has ended (sessions last 7 days). Sign in again in Settings.',
     'invalid-credentials': 'The email, phone number or password is not right. Try again.',
-    'insecure-url': 'The address must start with https:// (http:// is only allowed for this computer).',
+    'insecure-url':
+      'The address must start with https:// (http:// is only allowed for this computer). Enter the https:// address of your backend.',
     'missing-secret': 'A key is missing. Add it in Settings.',
     'cache-unavailable': 'The call cache on this computer cannot be opened. Restart the app; the log has the details.',
     'cache-too-new': 'The call cache was made by a newer version of AVA Desk. Update AVA Desk to open it.',
@@ -306,7 +314,7 @@ export const en = {
   },
   notices: {
     'cache-rebuilt': 'The call cache was damaged, so it was set aside and is being rebuilt from your services.',
-    'keychain-unavailable': 'The system keychain is unavailable: {{detail}}',
+    'keychain-unavailable': 'The system keychain is unavailable. $t(settings.keychain.problem.{{problem}})',
     'session-expired': 'Your AVA session has ended. Sign in again to keep syncing.',
     'backend-missed-calls': 'The backend missed {{count}} calls. Webhook repair can fix this.',
   },

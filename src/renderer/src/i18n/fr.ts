@@ -231,6 +231,7 @@ export const fr: Translations = {
       password: 'Mot de passe',
       remember: 'Rester connecté',
       expired: 'Votre session est terminée (elle dure 7 jours). Reconnectez-vous pour continuer la synchronisation.',
+      pendingWaking: 'Réveil du serveur {{url}}… Un serveur endormi peut mettre jusqu’à une minute à répondre.',
     },
     secrets: {
       connect: 'Vérifier et enregistrer',
@@ -272,7 +273,8 @@ export const fr: Translations = {
           "Il n'y a pas de trousseau par défaut où ranger les clés (pas de trousseau « Login »). Ouvrez Mots de passe et clés (Seahorse), créez un trousseau nommé « Login » et définissez-le par défaut, puis relancez AVA Desk.",
         denied: "L'accès au trousseau a été refusé. Autorisez AVA Desk quand le système le demande, puis réessayez.",
         'not-installed': "Le composant trousseau d'AVA Desk n'a pas pu être chargé. Réinstallez AVA Desk.",
-        unknown: 'Le trousseau a répondu par une erreur. Les détails ci-dessous disent laquelle.',
+        unknown:
+          'Le trousseau a répondu par une erreur (les détails ci-dessous disent laquelle). Réessayez ; si cela continue, rouvrez votre session.',
       },
     },
   },
@@ -287,7 +289,8 @@ export const fr: Translations = {
   },
   errors: {
     'invalid-input': "Cette demande n'est pas valide. Vérifiez votre saisie et réessayez.",
-    'untrusted-sender': "Cette demande ne vient pas d'une fenêtre d'AVA Desk : elle a été refusée.",
+    'untrusted-sender':
+      "Cette demande ne vient pas d'une fenêtre d'AVA Desk : elle a été refusée. Redémarrez AVA Desk si cela se reproduit.",
     'unknown-channel': "AVA Desk ne connaît pas cette demande. Redémarrez l'application.",
     internal:
       'Un problème est survenu dans AVA Desk. Réessayez ; si cela se reproduit, le journal contient les détails.',
@@ -296,19 +299,24 @@ export const fr: Translations = {
     timeout: '{{service}} a mis trop de temps à répondre. Réessayez dans un instant.',
     unauthorized: '{{service}} a refusé les identifiants. Vérifiez-les dans les Réglages.',
     forbidden: "{{service}} a refusé l'accès. Vérifiez que le compte a les bons droits.",
-    'not-found': "{{service}} n'a pas trouvé ce qui était demandé. Il a peut-être été supprimé.",
-    'rate-limited': '{{service}} demande de ralentir. AVA Desk réessaiera dans un instant.',
+    'not-found':
+      "{{service}} n'a pas trouvé ce qui était demandé : il a peut-être été supprimé. Synchronisez ou actualisez la liste, puis réessayez.",
+    'rate-limited': '{{service}} reçoit trop de demandes en ce moment. Attendez une minute, puis réessayez.',
+    'rate-limited-wait_one': '{{service}} reçoit trop de demandes en ce moment. Réessayez dans {{count}} seconde.',
+    'rate-limited-wait_other': '{{service}} reçoit trop de demandes en ce moment. Réessayez dans {{count}} secondes.',
     'server-error': '{{service}} a eu un problème de son côté. Réessayez dans quelques minutes.',
     'invalid-response':
       "{{service}} a envoyé une réponse qu'AVA Desk ne comprend pas. Réessayez plus tard ; le journal contient les détails.",
-    'bad-request': '{{service}} a refusé la demande. Les détails ci-dessous disent pourquoi.',
+    'bad-request':
+      '{{service}} a refusé la demande. Vérifiez votre saisie d’après la raison donnée dans les détails, puis réessayez.',
     conflict: '{{service}} a refusé à cause d’un conflit. Actualisez et réessayez.',
     'keychain-unavailable':
       "Le trousseau du système n'est pas disponible : les clés ne peuvent pas être enregistrées. Vos appels en cache sont toujours là. Voir les Réglages pour la marche à suivre.",
     'signed-out': 'Vous êtes déconnecté du serveur AVA. Connectez-vous dans les Réglages.',
     'session-expired': 'Votre session est terminée (elle dure 7 jours). Reconnectez-vous dans les Réglages.',
     'invalid-credentials': "L'e-mail, le numéro de téléphone ou le mot de passe est incorrect. Réessayez.",
-    'insecure-url': "L'adresse doit commencer par https:// (http:// n'est permis que pour cet ordinateur).",
+    'insecure-url':
+      "L'adresse doit commencer par https:// (http:// n'est permis que pour cet ordinateur). Saisissez l'adresse https:// de votre serveur.",
     'missing-secret': 'Une clé manque. Ajoutez-la dans les Réglages.',
     'cache-unavailable':
       "Le cache d'appels de cet ordinateur ne peut pas être ouvert. Redémarrez l'application ; le journal contient les détails.",
@@ -318,7 +326,7 @@ export const fr: Translations = {
   },
   notices: {
     'cache-rebuilt': "Le cache d'appels était abîmé : il a été mis de côté et il est reconstruit depuis vos services.",
-    'keychain-unavailable': "Le trousseau du système n'est pas disponible : {{detail}}",
+    'keychain-unavailable': "Le trousseau du système n'est pas disponible. $t(settings.keychain.problem.{{problem}})",
     'session-expired': 'Votre session AVA est terminée. Reconnectez-vous pour continuer la synchronisation.',
     'backend-missed-calls': 'Le serveur a manqué {{count}} appels. La réparation des webhooks peut corriger cela.',
   },

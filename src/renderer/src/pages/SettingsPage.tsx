@@ -119,10 +119,14 @@ function AccountCard(): ReactElement {
   const auth = useAccount((s) => s.auth);
   const health = useAccount((s) => s.health);
   const appHealth = useApp((s) => s.status?.backend);
+  // A new address being checked before the switch, while it wakes up (Render cold start).
+  const pending = useApp((s) => s.status?.pendingBackend);
   const checking = useAccount((s) => s.checking);
   const checkBackend = useAccount((s) => s.checkBackend);
   const authAction = useAccount((s) => s.authAction);
   const [busy, error, run] = useBusy();
+  // The address switch has its own: a slow check (a server waking up) must not look like a sign-in in progress.
+  const [urlBusy, urlError, runUrl] = useBusy();
   const [editingUrl, setEditingUrl] = useState(false);
   const [url, setUrl] = useState('');
   const [identifier, setIdentifier] = useState('');
@@ -137,7 +141,7 @@ function AccountCard(): ReactElement {
   };
   const changeUrl = async (event: FormEvent) => {
     event.preventDefault();
-    const ok = await run(async () => {
+    const ok = await runUrl(async () => {
       const result = await ava().backend.setUrl({ url });
       if (!result.ok) return result.error;
       await useApp.getState().load();
@@ -154,6 +158,7 @@ function AccountCard(): ReactElement {
   const healthText = shown ? t(`status.backendState.${shown}`) : null;
   return (
     <Card id="account" title={t('settings.account.title')}>
+      {urlError && <ErrorMessage error={urlError} />}
       {error && <ErrorMessage error={error} />}
       <div className="field">
         <span className="label">{t('settings.account.backendUrl')}</span>
@@ -167,8 +172,8 @@ function AccountCard(): ReactElement {
               style={{ flex: 1 }}
               required
             />
-            <button type="submit" className="btn btn-primary" disabled={busy}>
-              {busy ? t('settings.account.checking') : t('settings.account.switch')}
+            <button type="submit" className="btn btn-primary" disabled={urlBusy}>
+              {urlBusy ? t('settings.account.checking') : t('settings.account.switch')}
             </button>
             <button type="button" className="btn" onClick={() => setEditingUrl(false)}>
               {t('common.cancel')}
@@ -200,6 +205,12 @@ function AccountCard(): ReactElement {
           </div>
         )}
       </div>
+      {editingUrl && urlBusy && pending?.health === 'waking' && (
+        <div className="field" role="status" data-testid="backend-pending">
+          <span />
+          <span className="small">{t('settings.account.pendingWaking', { url: pending.url })}</span>
+        </div>
+      )}
       {editingUrl && <p className="muted small">{t('settings.account.changeNote')}</p>}
       {auth?.state === 'signed-in' ? (
         <div className="field">
