@@ -141,25 +141,6 @@ describe('Redactor', () => {
       { numRuns: 500 },
     );
   });
-
-  it('is fast enough for every log line', () => {
-    const r = new Redactor({ secretHeaderNames: ['x-vapi-secret'] });
-    for (let i = 0; i < 20; i++) r.addSecret(`secret-value-number-${i}-${'x'.repeat(i)}`);
-    const line = JSON.stringify({
-      msg: 'http',
-      service: 'backend',
-      method: 'GET',
-      url: 'https://ava-api.example/api/v1/calls?limit=200',
-      status: 200,
-      ms: 31,
-      requestId: '7f1c0b9e-1234',
-    });
-    const n = 20_000;
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) r.redact(line);
-    const perLineUs = ((performance.now() - t0) * 1000) / n;
-    expect(perLineUs).toBeLessThan(50);
-  });
 });
 
 describe('Redactor on big inputs', () => {
