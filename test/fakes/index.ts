@@ -266,7 +266,7 @@ export async function startFakes(options: StartFakesOptions = {}): Promise<Fakes
       },
     },
     reset() {
-      vapi.control.reset();
+      vapi.control.reset({ restartIds: true });
       backend.control.reset();
       twilio.directory.reset(world.twilioAccounts);
       vapi.control.loadWorld(world, urls);

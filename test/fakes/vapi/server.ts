@@ -126,8 +126,12 @@ export interface VapiControl {
   /** Light info on every call of an org created in [fromMs, toMs] (generated lazily, so windows keep it cheap). */
   callsInWindow(orgId: string, fromMs?: number, toMs?: number): CallInfo[];
   setOptions(options: { allowHttpLoopbackWebhooks?: boolean; deliveryTimeScale?: number }): void;
-  /** Forgets every org, call, delivery and option change, and restarts the id generator (then `loadWorld`). */
-  reset(): void;
+  /**
+   * Forgets every org, call, delivery and option change (then `loadWorld`). Ids keep coming from the same generator,
+   * as Vapi never hands out an id twice (a client that kept state across the reset sees new ids), unless
+   * `restartIds`: the whole fakes' reset to the world's initial state uses it, so a reset world repeats its ids.
+   */
+  reset(options?: { restartIds?: boolean }): void;
 }
 
 export interface VapiFake {
@@ -209,7 +213,7 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
   const clock = options.clock ?? createFakeClock();
   const seed = options.seed ?? 1;
   const faults = createFaultController(seed, 'vapi');
-  /** Ids, keys and placed-call seeds; restarted by `reset()` so a reset fake hands out the same ids again. */
+  /** Ids, keys and placed-call seeds; restarted by `reset({restartIds: true})`. */
   let ids = Rng.of(seed, 'vapi-ids');
   const orgs = new Map<string, Org>();
   const byPrivateKey = new Map<string, Org>();
@@ -940,7 +944,7 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
       if (o.allowHttpLoopbackWebhooks !== undefined) allowHttpLoopback = o.allowHttpLoopbackWebhooks;
       if (o.deliveryTimeScale !== undefined) timeScale = o.deliveryTimeScale;
     },
-    reset() {
+    reset(resetOptions) {
       orgs.clear();
       byPrivateKey.clear();
       publicKeys.clear();
@@ -950,7 +954,7 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
       pageCacheBytes = 0;
       allowHttpLoopback = options.allowHttpLoopbackWebhooks ?? true;
       timeScale = options.deliveryTimeScale ?? 1;
-      ids = Rng.of(seed, 'vapi-ids');
+      if (resetOptions?.restartIds) ids = Rng.of(seed, 'vapi-ids');
     },
   };
 
