@@ -112,6 +112,28 @@ export default tseslint.config(
     rules: pageRules,
   },
   {
+    // No UI text written into a component: every word the user reads comes from i18n (en.ts, fr.ts).
+    files: ['src/renderer/src/**/*.tsx'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'JSXText[value=/\\p{L}/u]',
+          message: 'UI text goes through i18n: t("...") with the words in src/renderer/src/i18n.',
+        },
+        {
+          selector:
+            'JSXAttribute[name.name=/^(placeholder|title|alt|aria-label|aria-description|label)$/] > Literal[value=/\\p{L}/u]',
+          message: 'UI text goes through i18n: t("...") with the words in src/renderer/src/i18n.',
+        },
+        {
+          selector: 'JSXExpressionContainer > Literal[value=/\\p{L}/u]',
+          message: 'UI text goes through i18n: t("...") with the words in src/renderer/src/i18n.',
+        },
+      ],
+    },
+  },
+  {
     files: ['src/main/core/**/*.ts'],
     plugins: { ava: { rules: { 'core-stays-in-core': coreStaysInCore } } },
     rules: {

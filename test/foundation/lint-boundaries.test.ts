@@ -116,3 +116,28 @@ describe('import boundaries', () => {
     ).toEqual([]);
   });
 });
+
+describe('UI text through i18n', () => {
+  async function textErrors(code: string): Promise<string[]> {
+    const [result] = await eslint.lintText(code, { filePath: resolve(ROOT, 'src/renderer/src/pages/Bad.tsx') });
+    return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-syntax').map((m) => m.message);
+  }
+  const wrap = (jsx: string): string =>
+    "import { useTranslation } from 'react-i18next';\n" +
+    'export function Bad(): React.ReactElement {\n  const { t } = useTranslation();\n' +
+    `  return ${jsx};\n}\n`;
+
+  it.each([
+    ['text between tags', '<p>Sync now</p>'],
+    ['accented text', '<p>Réglages</p>'],
+    ['a placeholder', '<input placeholder="Paste the key" />'],
+    ['an aria-label', '<nav aria-label="Main" />'],
+    ['a string in braces', "<p>{'Sync now'}</p>"],
+  ])('fails a component with %s written in', async (_name, jsx) => {
+    expect((await textErrors(wrap(jsx))).join('\n')).toMatch(/UI text goes through i18n/);
+  });
+
+  it('passes text from t(), numbers and punctuation', async () => {
+    expect(await textErrors(wrap("<p title={t('a.b')}>{t('a.c')} — 3 / 4 · {'—'}</p>"))).toEqual([]);
+  });
+});

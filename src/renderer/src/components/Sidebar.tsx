@@ -18,7 +18,7 @@ export function Sidebar(): ReactElement {
     <nav className="sidebar" aria-label={t('nav.label')}>
       <div className="brand">
         <div className="brand-mark" aria-hidden="true">
-          A
+          {t('app.name').charAt(0)}
         </div>
         <div>
           <div className="brand-name">{t('app.name')}</div>

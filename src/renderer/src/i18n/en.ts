@@ -239,6 +239,7 @@ export const en = {
       title: 'Twilio',
       help: 'Your Twilio account SID and auth token (Twilio Console → Account Info).',
       sid: 'Account SID',
+      sidPlaceholder: 'AC followed by 32 characters',
       token: 'Auth token',
       tokenPlaceholder: 'Paste the auth token',
     },

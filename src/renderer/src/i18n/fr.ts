@@ -248,6 +248,7 @@ export const fr: Translations = {
       title: 'Twilio',
       help: "Le SID de votre compte Twilio et son jeton d'authentification (Console Twilio → Account Info).",
       sid: 'SID du compte',
+      sidPlaceholder: 'AC suivi de 32 caractères',
       token: "Jeton d'authentification",
       tokenPlaceholder: 'Collez le jeton',
     },

@@ -395,7 +395,13 @@ function TwilioCard(): ReactElement {
           return error;
         }}
         extra={
-          <TextField id="twilio-sid" label={t('settings.twilio.sid')} placeholder="AC…" value={sid} onChange={setSid} />
+          <TextField
+            id="twilio-sid"
+            label={t('settings.twilio.sid')}
+            placeholder={t('settings.twilio.sidPlaceholder')}
+            value={sid}
+            onChange={setSid}
+          />
         }
       />
     </Card>
