@@ -15,19 +15,6 @@ import {
 } from '../../src/main/core/security';
 
 describe('window policy', () => {
-  it('keeps the renderer isolated and sandboxed', () => {
-    expect(SECURE_WEB_PREFERENCES).toMatchObject({
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-    });
-  });
-
   const secure = {
     contextIsolation: true,
     sandbox: true,
@@ -40,6 +27,10 @@ describe('window policy', () => {
     webviewTag: false,
     navigateOnDragDrop: false,
   };
+
+  it('keeps the renderer isolated and sandboxed', () => {
+    expect(SECURE_WEB_PREFERENCES).toMatchObject(secure);
+  });
 
   it('builds a packaged window isolated, sandboxed, with the preload and without DevTools', () => {
     const prefs = windowWebPreferences({ isPackaged: true, preload: '/opt/ava/preload/index.js' });

@@ -26,10 +26,19 @@ export interface TestServer {
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, body: string, index: number) => void;
 
-export async function startServer(handler: Handler): Promise<TestServer> {
+export function startServer(handler: Handler): Promise<TestServer> {
+  return listenRecording('http', handler);
+}
+
+/** Records every request (with its whole body) before handing it to `handler`; `close` also drops open sockets. */
+async function listenRecording(
+  scheme: 'http' | 'https',
+  handler: Handler,
+  tls?: { key: string; cert: string },
+): Promise<TestServer> {
   const requests: Recorded[] = [];
   const sockets = new Set<Socket>();
-  const server: Server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -37,15 +46,16 @@ export async function startServer(handler: Handler): Promise<TestServer> {
       requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
       handler(req, res, body, requests.length - 1);
     });
-  });
-  server.on('connection', (s) => {
+  };
+  const server: Server = tls ? createHttpsServer(tls, onRequest) : createServer(onRequest);
+  server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${scheme}://127.0.0.1:${port}`,
     requests,
     close: () =>
       new Promise<void>((resolve) => {
@@ -91,33 +101,7 @@ export function selfSignedCertificate(): { key: string; cert: string } {
 /** `startServer` over TLS with a fresh self-signed certificate; `ca` is that certificate, for the client to trust. */
 export async function startHttpsServer(handler: Handler): Promise<TestServer & { ca: string }> {
   const { key, cert } = selfSignedCertificate();
-  const requests: Recorded[] = [];
-  const sockets = new Set<Socket>();
-  const server = createHttpsServer({ key, cert }, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      handler(req, res, body, requests.length - 1);
-    });
-  });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `https://127.0.0.1:${port}`,
-    ca: cert,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...(await listenRecording('https', handler, { key, cert })), ca: cert };
 }
 
 export function sendJson(
