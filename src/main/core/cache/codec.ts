@@ -230,9 +230,15 @@ export function transcriptText(turns: readonly Turn[]): string {
   return turns.map((t) => t.text).join('\n');
 }
 
-export function packContent(content: CallContent, dictionaryId: number, dictionary: Buffer): Buffer {
+/** `transcript`: `transcriptText(content.turns)`, when the caller has it already. */
+export function packContent(
+  content: CallContent,
+  dictionaryId: number,
+  dictionary: Buffer,
+  transcript = transcriptText(content.turns),
+): Buffer {
   const parts = [
-    Buffer.from(transcriptText(content.turns), 'utf8'),
+    Buffer.from(transcript, 'utf8'),
     utf8(content.summary),
     utf8(content.recordingUrl),
     utf8(content.backendJson),

@@ -14,6 +14,8 @@ export class Dictionaries {
   private db: Database.Database | null = null;
   private byId = new Map<number, Buffer>();
   private idByKey = new Map<string, number>();
+  /** The same, by assistant and prompt as given: spares a SHA-256 of the prompt for every call stored. */
+  private idByPrompt = new Map<string, number>();
   private loaded = false;
 
   attach(db: Database.Database): void {
@@ -29,6 +31,7 @@ export class Dictionaries {
   invalidate(): void {
     this.byId = new Map([[0, BUILT_IN_DICTIONARY]]);
     this.idByKey = new Map();
+    this.idByPrompt = new Map();
     this.loaded = false;
   }
 
@@ -50,16 +53,20 @@ export class Dictionaries {
 
   /**
    * The dictionary for calls of this assistant and prompt, made from `sample` (a raw JSON of one of them) the first
-   * time. Must run inside the transaction that stores the first content packed with it.
+   * time. Must run inside the transaction that stores the first content packed with it, or in one committed before.
    */
   idFor(assistantId: string | null, prompt: string | null, sample: () => string | null): number {
     if (assistantId === null && prompt === null) return 0;
     this.load();
-    const key = createHash('sha256')
-      .update(`${assistantId ?? ''}\n${prompt ?? ''}`)
-      .digest('base64url');
+    const given = `${assistantId ?? ''}\n${prompt ?? ''}`;
+    const remembered = this.idByPrompt.get(given);
+    if (remembered !== undefined) return remembered;
+    const key = createHash('sha256').update(given).digest('base64url');
     const known = this.idByKey.get(key);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      if (this.idByPrompt.size < MAX_DICTIONARIES) this.idByPrompt.set(given, known);
+      return known;
+    }
     if (this.idByKey.size >= MAX_DICTIONARIES || this.db === null) return 0;
     const json = sample();
     if (json === null) return 0;
@@ -70,6 +77,7 @@ export class Dictionaries {
     );
     this.byId.set(id, dictionary);
     this.idByKey.set(key, id);
+    this.idByPrompt.set(given, id);
     return id;
   }
 }

@@ -147,6 +147,12 @@ export function rowParams(record: CallRecord): Record<string, unknown> {
   return params;
 }
 
+/** `rowParams` as values in `ROW_COLUMNS` order (for positional parameters). */
+export function rowValues(record: CallRecord): unknown[] {
+  const params = rowParams(record);
+  return ROW_COLUMNS.map((column) => params[column]);
+}
+
 export const ROW_COLUMNS = Object.keys(
   rowParams({
     id: '',
@@ -179,6 +185,7 @@ export function contentOf(record: CallRecord, dictionaryId: number, dictionary: 
     backendJson: rawOf(record.backend),
     vapiJson: rawOf(record.vapi),
   };
-  const text = { transcript: transcriptText(turns), summary: content.summary };
-  return { blob: packContent(content, dictionaryId, dictionary), text, hash: textHash(text) };
+  const transcript = transcriptText(turns);
+  const text = { transcript, summary: content.summary };
+  return { blob: packContent(content, dictionaryId, dictionary, transcript), text, hash: textHash(text) };
 }
