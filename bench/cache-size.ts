@@ -9,7 +9,7 @@
  * the backend's webhook format and the Vapi payload in `metadata` (the contract's worst case), so both sources' raw
  * JSON is kept for every call.
  * Prints bytes on disk (main file + WAL + shm), raw transcript bytes (`artifact.transcript`, UTF-8), the ratio, and
- * where the bytes go (dbstat).
+ * where the bytes go (dbstat); then the PASS/FAIL line of the target.
  */
 import Database from 'better-sqlite3';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -20,6 +20,7 @@ import type { CallObservation } from '../src/main/core/calls/merge';
 import { observeBackendDetail, observeVapiCall } from '../src/main/core/calls/observe';
 import { openCache } from '../src/main/core/cache';
 import { argNumber, sourceFromArgs, transcriptBytes } from './cache-source';
+import { Targets } from './targets';
 
 const CALLS = argNumber('--calls', 100_000);
 const BOTH = process.argv.includes('--both');
@@ -104,7 +105,11 @@ async function main(): Promise<void> {
     console.log(
       `  on disk (db+wal+shm)  ${mb(onDisk)} (${Math.round(onDisk / stored)} B/call), page size ${String(pageSize)}`,
     );
-    console.log(`  ratio                 ${(onDisk / transcript).toFixed(2)}× (target ≤ 2.5×)`);
+    const targets = new Targets();
+    console.log(
+      `  ratio                 ${(onDisk / transcript).toFixed(2)}× ` +
+        targets.check('cache size / raw transcripts', onDisk / transcript, '<=', 2.5, '×'),
+    );
     console.log(`  stored in             ${storeSeconds.toFixed(1)} s`);
     console.log(`  reads                 ${reads.join(', ')}`);
     for (const t of tables.filter((t) => t.bytes / onDisk > 0.005)) {
@@ -112,6 +117,7 @@ async function main(): Promise<void> {
         `    ${t.name.padEnd(34)} ${mb(t.bytes).padStart(9)}  ${String(Math.round(t.bytes / stored)).padStart(5)} B/call  ${(t.bytes / transcript).toFixed(3)}×`,
       );
     }
+    targets.report();
   } finally {
     if (cache.isOpen) cache.close();
     source.close();

@@ -11,7 +11,8 @@
  *   `--stringify` it parses the page whole instead, and the cache serializes each call again for its raw JSON.
  * Then `Cache.optimize()`, as the sync does after a backfill, timed apart.
  * Prints calls/s end to end, ms per page for the floor, the full path and the store part alone (normalise + upsert),
- * their ratio, and the peak RSS of this process (the fake's memory is its own).
+ * their ratio, and the peak RSS of this process (the fake's memory is its own), each next to its target, then one
+ * PASS/FAIL line per target.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,7 @@ import type { CallObservation } from '../src/main/core/calls/merge';
 import { observeVapiCall } from '../src/main/core/calls/observe';
 import { openCache } from '../src/main/core/cache';
 import { argNumber, sourceFromArgs } from './cache-source';
+import { Targets } from './targets';
 
 const CALLS = argNumber('--calls', 100_000);
 const PAGE = argNumber('--page', 1000);
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
     const optimizeMs = performance.now() - t0;
 
     const perPage = (ms: number) => `${(ms / pages).toFixed(1)} ms`;
+    const targets = new Targets();
     const pageMb = bytes / pages / 1e6;
     console.log(
       `cache-store: ${stored} Vapi calls in ${pages} pages of ${PAGE} from ${source.name}; ` +
@@ -105,18 +108,25 @@ async function main(): Promise<void> {
     );
     if (FLOOR) console.log(`  floor (fetch+parse)    ${perPage(floorMs)} per page`);
     console.log(
-      `  full path              ${perPage(fullMs)} per page → ${Math.round(stored / (fullMs / 1000))} calls/s end to end (target ≥ 3,000)`,
+      `  full path              ${perPage(fullMs)} per page → ${Math.round(stored / (fullMs / 1000))} calls/s end to end ` +
+        targets.check('store speed', Math.round(stored / (fullMs / 1000)), '>=', 3000, ' calls/s'),
     );
     console.log(
       `  store part alone       ${perPage(storeMs)} per page (${(storeMs / pages / (pageMb * 10)).toFixed(2)} ms per 100 KB), ` +
         `${Math.round(stored / (storeMs / 1000))} calls/s`,
     );
-    if (FLOOR) console.log(`  ratio full / floor     ${(fullMs / floorMs).toFixed(2)} (target ≤ 2)`);
+    if (FLOOR) {
+      console.log(
+        `  ratio full / floor     ${(fullMs / floorMs).toFixed(2)} ${targets.check('full / floor', fullMs / floorMs, '<=', 2)}`,
+      );
+    }
     console.log(`  optimize() after       ${(optimizeMs / 1000).toFixed(1)} s (FTS merge + VACUUM)`);
+    const peakMb = Math.round(process.resourceUsage().maxRSS / 1024);
     console.log(
       `  peak RSS               ${backfillRssMb.toFixed(0)} MB during the backfill, ` +
-        `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB after optimize() (target < 400 MB)`,
+        `${peakMb} MB after optimize() ${targets.check('peak RSS', peakMb, '<', 400, ' MB')}`,
     );
+    targets.report();
   } finally {
     cache.close();
     source.close();

@@ -8,7 +8,9 @@
  * the latency fault is set through their control route. This process is the app: a trust base as `createCore` builds
  * it (in-memory keychain, signed in with the demo account, no Vapi key so only the backend syncs) and, per pass, a
  * fresh cache and `SyncEngine.run()`. The detail phase is timed from the engine's first `backend-details` progress
- * event (sent once the list is stored) to the end of the run (the last details committed; Vapi is skipped).
+ * event (sent once the list is stored) to the end of the run (the last details committed; Vapi is skipped). Each pass
+ * must have fetched exactly 200 details (counted from the fake's request log), or the bench stops: a bound met by
+ * fetching fewer proves nothing. Each concurrency's median is printed against the target, then one PASS/FAIL line each.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { createTrustBase } from '../src/main/core/auth/accounts';
 import { openCache } from '../src/main/core/cache';
 import type { KeychainBackend } from '../src/main/core/secrets/vault';
 import { SyncEngine } from '../src/main/core/sync/engine';
+import { Targets } from './targets';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,6 +31,8 @@ function arg(name: string): string | undefined {
 const PASSES = Number(arg('passes') ?? 3);
 const LATENCY = Number(arg('latency') ?? 50);
 const CONCURRENCY = (arg('concurrency') ?? '4,8,16').split(',').map(Number);
+/** The clinic world's backend lists 200 calls, and the sync fetches the detail of each on a fresh cache. */
+const DETAILS = 200;
 
 interface FakesInfo {
   urls: { vapi: string; backend: string };
@@ -60,6 +65,15 @@ async function control(base: string, path: string, init: RequestInit): Promise<v
   if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path} → ${res.status}: ${await res.text()}`);
 }
 
+/** Calls whose detail (`GET /api/v1/calls/<id>`) the backend fake served (200) since its request log was cleared. */
+async function detailsServed(base: string): Promise<number> {
+  const res = await fetch(`${base}/__control/requests`);
+  if (!res.ok) throw new Error(`GET /__control/requests → ${res.status}`);
+  const log = (await res.json()) as { method: string; path: string; status: number }[];
+  const paths = log.filter((r) => r.method === 'GET' && r.status === 200 && /^\/api\/v1\/calls\/[^/]+$/.test(r.path));
+  return new Set(paths.map((r) => r.path)).size;
+}
+
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
@@ -73,6 +87,7 @@ async function main(): Promise<void> {
   );
   const { child, info } = await startFakesProcess();
   const dir = mkdtempSync(join(tmpdir(), 'ava-sync-details-'));
+  const targets = new Targets();
   try {
     await control(info.urls.backend, '/faults', {
       method: 'POST',
@@ -107,6 +122,7 @@ async function main(): Promise<void> {
             if (p.total !== null && p.done >= p.total) details = p.total;
           },
         });
+        await control(info.urls.backend, '/requests', { method: 'DELETE' });
         engine.start();
         const status = await engine.run();
         // The phase ends with its last commit, which comes after the last detail's progress event.
@@ -114,6 +130,12 @@ async function main(): Promise<void> {
         await engine.stop();
         cache.close();
         if (!status.lastResults[0]?.ok) throw new Error(`the backend sync failed: ${JSON.stringify(status)}`);
+        const fetched = await detailsServed(info.urls.backend);
+        if (details !== DETAILS || fetched !== DETAILS) {
+          throw new Error(
+            `expected ${DETAILS} details, the sync reported ${details} and the backend served ${fetched} (concurrency ${concurrency}, pass ${pass + 1})`,
+          );
+        }
         times.push(ended - started);
       }
       const bound = Math.ceil(details / concurrency) * LATENCY;
@@ -122,9 +144,11 @@ async function main(): Promise<void> {
       console.log(
         `concurrency ${String(concurrency).padStart(2)}: ${details} details in ${times.map((t) => t.toFixed(0)).join(' / ')} ms ` +
           `(median ${mid.toFixed(0)}); bound ceil(${details}/${concurrency}) × ${LATENCY} = ${bound} ms → ` +
-          `${(mid / bound).toFixed(2)}× the bound (best ${(best / bound).toFixed(2)}×; target ≤ 1.3×)`,
+          `${(mid / bound).toFixed(2)}× the bound (best ${(best / bound).toFixed(2)}×) ` +
+          targets.check(`details at concurrency ${concurrency} (median / bound)`, mid / bound, '<=', 1.3, '×'),
       );
     }
+    targets.report();
     await trust.close();
   } finally {
     child.kill('SIGTERM');

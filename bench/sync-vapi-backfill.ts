@@ -20,7 +20,8 @@
  *   the client parses, and the sync's inclusive cuts are never those);
  * - the cache on disk (main file + WAL + shm) after the sync against the raw transcript bytes of the same calls
  *   (`artifact.transcript`, else the legacy top-level `transcript`, UTF-8): the ratio.
- * Targets (the issue): ≥ 3,000 calls/s, ratio ≤ 2, peak RSS < 400 MB, size ≤ 2.5×.
+ * Targets (the issue): ≥ 3,000 calls/s, ratio ≤ 2, peak RSS < 400 MB, size ≤ 2.5×: each printed next to its figure,
+ * then one PASS/FAIL line per target at the end (bench/targets.ts). With `--no-floor`, only the first two are judged.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,7 @@ import { createTrustBase } from '../src/main/core/auth/accounts';
 import { openCache } from '../src/main/core/cache';
 import { SyncEngine, DEFAULT_VAPI_PAGE_SIZE } from '../src/main/core/sync/engine';
 import type { KeychainBackend } from '../src/main/core/secrets/vault';
+import { Targets } from './targets';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -166,6 +168,7 @@ async function main(): Promise<void> {
   const { child, info } = await startFakesProcess();
   console.log(`fakes up in ${(performance.now() - t).toFixed(0)} ms (pid ${child.pid})`);
   const dir = mkdtempSync(join(tmpdir(), 'ava-sync-bench-'));
+  const targets = new Targets();
   const now = Date.now();
   const windowStart = new Date(now - DAYS * 86_400_000).toISOString();
   try {
@@ -229,21 +232,27 @@ async function main(): Promise<void> {
     const counts = cache.counts();
     cache.close();
     await trust.close();
+    const rate = Math.round((counts.inVapi / syncMs) * 1000);
     console.log(
-      `sync: ${counts.inVapi} calls in ${(syncMs / 1000).toFixed(2)} s → ${Math.round((counts.inVapi / syncMs) * 1000)} calls/s ` +
+      `sync: ${counts.inVapi} calls in ${(syncMs / 1000).toFixed(2)} s → ${rate} calls/s ` +
+        `${targets.check('sync speed', rate, '>=', 3000, ' calls/s')} ` +
         `(page ${PAGE}; last progress: ${lastProgress}); CPU time of this process ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`,
     );
     console.log(
       `  of which Cache.upsert ${(upsertMs / 1000).toFixed(2)} s, Cache.optimize (compaction after the backfill) ${(optimizeMs / 1000).toFixed(2)} s, ` +
         `the rest (HTTP, split + parse + edge check, normalising, waiting for the fake) ${((syncMs - upsertMs - optimizeMs) / 1000).toFixed(2)} s`,
     );
+    const peakMb = Math.round(peak / 1024);
     console.log(
-      `peak RSS of this process during the sync: ${(peak / 1024).toFixed(0)} MB ` +
+      `peak RSS of this process during the sync: ${peakMb} MB ${targets.check('peak RSS', peakMb, '<', 400, ' MB')} ` +
         `(${hwmReset ? 'VmHWM reset before the sync' : 'VmHWM not resettable: sampled'}; ${(rssBefore / 1024).toFixed(0)} MB before)`,
     );
 
     const onDisk = sizeOnDisk(cachePath);
-    if (NO_FLOOR) return;
+    if (NO_FLOOR) {
+      targets.report();
+      return;
+    }
     // The floor after the sync (its garbage would otherwise count in the sync's peak RSS): the sync's own requests.
     const queries = await loggedPageQueries(info);
     const floors = [await floorPass(info, queries), await floorPass(info, queries)];
@@ -254,19 +263,25 @@ async function main(): Promise<void> {
       );
     }
     const floorMs = (floors[0]!.ms + floors[1]!.ms) / 2;
-    console.log(`ratio sync / floor (mean of the two passes): ${(syncMs / floorMs).toFixed(2)} (target ≤ 2)`);
+    const ratio = syncMs / floorMs;
+    console.log(
+      `ratio sync / floor (mean of the two passes): ${ratio.toFixed(2)} ${targets.check('sync / floor', ratio, '<=', 2)}`,
+    );
     const lt = await floorPass(info, ltWalk(windowStart));
     console.log(
       `for reference, a createdAtLt walk (pages the fake prefetches): ${lt.calls} calls in ${(lt.ms / 1000).toFixed(2)} s → ` +
         `${Math.round((lt.calls / lt.ms) * 1000)} calls/s (sync / this: ${(syncMs / lt.ms).toFixed(2)})`,
     );
     const transcript = lt.transcript;
+    const size = onDisk / transcript;
     console.log(
-      `cache on disk: ${mb(onDisk)} for ${mb(transcript)} of raw transcripts → ${(onDisk / transcript).toFixed(2)}× (target ≤ 2.5×)`,
+      `cache on disk: ${mb(onDisk)} for ${mb(transcript)} of raw transcripts → ${size.toFixed(2)}× ` +
+        targets.check('cache size / raw transcripts', size, '<=', 2.5, '×'),
     );
     if (counts.inVapi !== lt.calls) {
       console.log(`WARNING: the cache holds ${counts.inVapi} Vapi calls, the createdAtLt walk read ${lt.calls}`);
     }
+    targets.report();
   } finally {
     child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
