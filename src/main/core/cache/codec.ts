@@ -158,9 +158,12 @@ function blank(value: unknown, key: string, keepPrompt: boolean): unknown {
 }
 
 /**
- * A dictionary made from a sample raw JSON of an assistant: the built-in skeleton, then the sample with every string a
- * caller could have said blanked (ids, times, URLs, roles and the system prompt stay). Later calls of the same
- * assistant then only store what is their own.
+ * A dictionary made from a sample raw JSON of an assistant: the sample with every string a caller could have said
+ * blanked (ids, times, URLs, roles and the system prompt stay). Later calls of the same assistant then only store what
+ * is their own. The built-in skeleton is not put in front of it (dictionaries made before did so, and are read as
+ * stored): the sample already has its keys, and DEFLATE pays for every dictionary byte on every call (a 6.6 KB
+ * dictionary costs about 9 µs more a call than the 3.9 KB sample alone, for 11 bytes of output, on the Vapi fake's
+ * scale world).
  */
 export function dictionaryFromSample(sampleJson: string): Buffer {
   let sample: unknown;
@@ -169,7 +172,7 @@ export function dictionaryFromSample(sampleJson: string): Buffer {
   } catch {
     return BUILT_IN_DICTIONARY;
   }
-  const bytes = Buffer.concat([BUILT_IN_DICTIONARY, Buffer.from(JSON.stringify(blank(sample, '', true)), 'utf8')]);
+  const bytes = Buffer.from(JSON.stringify(blank(sample, '', true)), 'utf8');
   return bytes.length <= MAX_DICTIONARY_BYTES ? bytes : bytes.subarray(bytes.length - MAX_DICTIONARY_BYTES);
 }
 

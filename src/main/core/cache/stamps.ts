@@ -32,16 +32,18 @@ const unzigzag = (n: number): number => (n % 2 === 0 ? n / 2 : -(n + 1) / 2);
 
 export function packStamps(record: CallRecord): Buffer {
   const table: Stamp[] = [];
-  const index = new Map<string, number>();
+  // A handful of distinct stamps at most: a linear search beats building a string key for each field.
   const ref = (stamp: Stamp | undefined): number => {
     if (stamp === undefined || stamp.length === 0) return 0;
-    const key = stamp.join(',');
-    let at = index.get(key);
-    if (at === undefined) {
-      at = table.push(stamp);
-      index.set(key, at);
+    for (let i = 0; i < table.length; i++) {
+      const known = table[i] as Stamp;
+      if (known === stamp) return i + 1;
+      if (known.length !== stamp.length) continue;
+      let same = true;
+      for (let j = 0; j < stamp.length && same; j++) same = known[j] === stamp[j];
+      if (same) return i + 1;
     }
-    return at;
+    return table.push(stamp);
   };
   const refs = [
     ...CALL_FIELDS.map((field) => ref(record.fields[field].stamp)),
