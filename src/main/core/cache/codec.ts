@@ -230,11 +230,6 @@ const ROLES: readonly TurnRole[] = ['user', 'assistant', 'system', 'tool', 'othe
 
 type Header = { t: [number, string, number | null, number][]; b: number[] };
 
-function utf8(part: string | Uint8Array | null): Uint8Array | null {
-  if (part === null) return null;
-  return typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
-}
-
 function uleb128(n: number): Buffer {
   const bytes: number[] = [];
   do {
@@ -252,19 +247,22 @@ export function transcriptText(turns: readonly Turn[]): string {
 }
 
 /** `transcript`: `transcriptText(content.turns)`, when the caller has it already. */
+/**
+ * Where `packContent` lays out what it compresses: reused from call to call (DEFLATE reads it synchronously), so a
+ * content costs no allocation of its size. Grows to the largest content seen, up to `MAX_SCRATCH_BYTES`; larger ones get
+ * their own buffer.
+ */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+const MAX_SCRATCH_BYTES = 4 * 1024 * 1024;
+
 export function packContent(
   content: CallContent,
   dictionaryId: number,
   dictionary: Buffer,
   transcript = transcriptText(content.turns),
 ): Buffer {
-  const parts = [
-    Buffer.from(transcript, 'utf8'),
-    utf8(content.summary),
-    utf8(content.recordingUrl),
-    utf8(content.backendJson),
-    utf8(content.vapiJson),
-  ];
+  const parts = [transcript, content.summary, content.recordingUrl, content.backendJson, content.vapiJson];
+  const lengths = parts.map((p) => (p === null ? -1 : typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.length));
   const header: Header = {
     t: content.turns.map((t) => [
       ROLE_CODES[t.role],
@@ -272,15 +270,25 @@ export function packContent(
       t.offsetSeconds === null ? null : Math.round(t.offsetSeconds * 1000),
       t.text.length,
     ]),
-    b: parts.map((p) => (p === null ? -1 : p.length)),
+    b: lengths,
   };
-  const plain = Buffer.concat([
-    Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'),
-    ...parts.filter((p): p is Uint8Array => p !== null),
-  ]);
+  const head = `${JSON.stringify(header)}\n`;
+  const size = Buffer.byteLength(head, 'utf8') + lengths.reduce((sum, n) => sum + Math.max(0, n), 0);
+  if (size > scratch.length && size <= MAX_SCRATCH_BYTES)
+    scratch = Buffer.allocUnsafe(Math.min(MAX_SCRATCH_BYTES, 2 * size));
+  const plain = size <= scratch.length ? scratch : Buffer.allocUnsafe(size);
+  let at = plain.write(head, 0, 'utf8');
+  for (const part of parts) {
+    if (part === null) continue;
+    if (typeof part === 'string') at += plain.write(part, at, 'utf8');
+    else {
+      plain.set(part, at);
+      at += part.length;
+    }
+  }
   // A small output chunk: zlib's default (16 KB) is allocated for every call and held by the result, for about 1 KB of
   // output; 2 KB comes from Node's buffer pool.
-  const packed = deflateRawSync(plain, { level: LEVEL, dictionary, chunkSize: OUTPUT_CHUNK });
+  const packed = deflateRawSync(plain.subarray(0, at), { level: LEVEL, dictionary, chunkSize: OUTPUT_CHUNK });
   return Buffer.concat([Buffer.of(CONTENT_V1), uleb128(dictionaryId), packed]);
 }
 
