@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GeneratedCalls, MINUTE, type World } from '../../fakes';
 import type { Settings } from '../../../src/shared/domain';
 import { VAPI_PROGRESS_KEY, VAPI_UNSETTLED_KEY, type VapiProgress } from '../../../src/main/core/sync/plan';
+import { STORE_BATCH_CALLS } from '../../../src/main/core/sync/vapi';
 import { allIds, syncRig, type SyncRig } from './helpers';
 
 const DAY = 24 * 60 * MINUTE;
@@ -118,5 +119,31 @@ describe('vapi sync', () => {
     await engine.run();
     expect(allIds(cache).sort()).toEqual(vapiIdsSince(r.fakes.clock.now() - 90 * DAY));
     await engine.stop();
+  });
+
+  it('commits the backfill a few pages at a time, each batch with the progress marker of its last page', async () => {
+    const cache = r.openOther('batched.db');
+    const commits: { calls: number; lowDone: string }[] = [];
+    const upsert = cache.upsert.bind(cache);
+    cache.upsert = (observations, options) => {
+      const marker = options?.syncState?.[VAPI_PROGRESS_KEY] as VapiProgress | undefined;
+      commits.push({ calls: observations.length, lowDone: marker?.lowDone ?? '' });
+      return upsert(observations, options);
+    };
+    r.fakes.vapi.clearRequests();
+    const engine = r.newEngine({ cache, vapiPageSize: 40 });
+    engine.start();
+    await engine.run();
+    await engine.stop();
+    const expected = vapiIdsSince(r.fakes.clock.now() - 90 * DAY);
+    expect(allIds(cache).sort()).toEqual(expected);
+    const pages = r.fakes.vapi.requests().filter((q) => q.path === '/call').length;
+    // Pages of 40: one commit per STORE_BATCH_CALLS calls (and one for the rest), not one per page.
+    expect(pages).toBeGreaterThan(expected.length / 40);
+    expect(commits).toHaveLength(Math.ceil(expected.length / STORE_BATCH_CALLS));
+    expect(commits.reduce((n, c) => n + c.calls, 0)).toBe(expected.length);
+    // Each commit moves the marker down to the oldest call it holds.
+    expect(commits.every((c) => c.lowDone !== '')).toBe(true);
+    expect(commits.map((c) => c.lowDone)).toEqual([...commits.map((c) => c.lowDone)].sort().reverse());
   });
 });

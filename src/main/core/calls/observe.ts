@@ -192,16 +192,27 @@ export function sanitizeRaw(value: unknown, inHeaders = false): unknown {
 function lazyRaw(raw: unknown, prompt: string | null, json: Uint8Array | undefined): RawJson {
   const clean = sanitizeRaw(raw);
   // The caller's bytes are only good as they are when there was nothing to strip from them.
-  const bytes = json !== undefined && clean === raw ? json : undefined;
+  return json !== undefined && clean === raw ? rawFromBytes(json, prompt) : rawFromValue(clean, prompt);
+}
+
+/** Holds the bytes alone, not the parsed call: a sync batching pages keeps observations, not pages, alive. */
+function rawFromBytes(bytes: Uint8Array, prompt: string | null): RawJson {
   let textValue: string | undefined;
   return {
     get text() {
-      return (textValue ??=
-        bytes !== undefined
-          ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')
-          : JSON.stringify(clean));
+      return (textValue ??= Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
     },
-    ...(bytes === undefined ? {} : { bytes }),
+    bytes,
+    prompt,
+  };
+}
+
+function rawFromValue(clean: unknown, prompt: string | null): RawJson {
+  let textValue: string | undefined;
+  return {
+    get text() {
+      return (textValue ??= JSON.stringify(clean));
+    },
     prompt,
   };
 }
