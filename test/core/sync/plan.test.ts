@@ -10,6 +10,7 @@ import {
   backendWindowOf,
   detailsToFetch,
   firstCut,
+  ANALYSIS_GRACE_MS,
   isSettled,
   nextFingerprints,
   pageBounds,
@@ -246,9 +247,18 @@ describe('vapi: page cuts', () => {
   it('pageBounds and isSettled', () => {
     expect(pageBounds([])).toBeNull();
     expect(pageBounds(page(['a', 2], ['b', 9], ['c', 1]))).toEqual({ oldest: iso(1), newest: iso(9) });
-    expect(isSettled('ended')).toBe(true);
-    expect(isSettled('in-progress')).toBe(false);
-    expect(isSettled(null)).toBe(false);
+    const now = Date.parse('2026-03-01T12:00:00Z');
+    const endedAgo = (ms: number): string => new Date(now - ms).toISOString();
+    const summary = { summary: 'Booked for Tuesday.' };
+    expect(isSettled({ status: 'ended', endedAt: endedAgo(1000), analysis: summary }, now)).toBe(true);
+    expect(isSettled({ status: 'in-progress' }, now)).toBe(false);
+    expect(isSettled({ status: null }, now)).toBe(false);
+    expect(isSettled({ status: 'not-found' }, now)).toBe(true);
+    // Just ended, no summary yet: Vapi may still be writing it, so read it again; later, it is what it is.
+    expect(isSettled({ status: 'ended', endedAt: endedAgo(60_000) }, now)).toBe(false);
+    expect(isSettled({ status: 'ended', endedAt: endedAgo(60_000), analysis: { summary: null } }, now)).toBe(false);
+    expect(isSettled({ status: 'ended', endedAt: endedAgo(ANALYSIS_GRACE_MS) }, now)).toBe(true);
+    expect(isSettled({ status: 'ended' }, now)).toBe(true);
   });
 });
 

@@ -290,12 +290,28 @@ export function laterIso(a: string | null, b: string | null): string | null {
   return maxIso(a, b);
 }
 
-/** sync_state key: ids of Vapi calls last seen still in progress (re-read until they settle). */
+/** sync_state key: ids of Vapi calls last seen unsettled (re-read until they settle). */
 export const VAPI_UNSETTLED_KEY = 'vapi.unsettled';
 
 /** Statuses after which a Vapi call no longer changes (other than late analysis). */
 const SETTLED = new Set(['ended', 'not-found', 'deletion-failed']);
 
-export function isSettled(status: string | null | undefined): boolean {
-  return SETTLED.has(status ?? '');
+/**
+ * How long after a call ends Vapi may still be writing its analysis (the summary comes from a model run after the
+ * hang-up): an ended call read without a summary is read again until this has passed.
+ */
+export const ANALYSIS_GRACE_MS = 10 * 60 * 1000;
+
+export interface SettleView {
+  status?: string | null | undefined;
+  endedAt?: string | null | undefined;
+  analysis?: { summary?: string | null | undefined } | null | undefined;
+}
+
+/** Whether a Vapi call, as read at `now` (ms), can still change: in progress, or just ended without its summary. */
+export function isSettled(call: SettleView, now: number): boolean {
+  if (!SETTLED.has(call.status ?? '')) return false;
+  if (call.status !== 'ended' || call.analysis?.summary) return true;
+  const ended = call.endedAt ? Date.parse(call.endedAt) : NaN;
+  return !Number.isFinite(ended) || now - ended >= ANALYSIS_GRACE_MS;
 }

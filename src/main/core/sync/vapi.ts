@@ -102,7 +102,7 @@ export async function syncFromVapi(deps: VapiSyncDeps): Promise<VapiOutcome> {
       const observation = observeVapiCall(call, seenAt, json ? { json } : {});
       if (observation) batch.observations.push(observation);
       carried.delete(call.id);
-      if (isSettled(call.status)) unsettled.delete(call.id);
+      if (isSettled(call, seenAt)) unsettled.delete(call.id);
       else unsettled.add(call.id);
     }
     batch.calls += page.length;
