@@ -302,7 +302,7 @@ export const en = {
       '{{service}} refused the request. Check what you entered against the reason in the details, then try again.',
     conflict: '{{service}} refused because of a conflict. Refresh and try again.',
     'keychain-unavailable':
-      'The system keychain is not available, so keys cannot be saved. Your cached calls are still here. The keychain note at the top of Settings says what to do.',
+      'The system keychain is not available, so keys cannot be saved. Your cached calls are still here. See the keychain note at the top of Settings for what to do.',
     'signed-out': 'You are signed out of the AVA backend. Sign in in Settings.',
     'session-expired': 'Your session has ended (sessions last 7 days). Sign in again in Settings.',
     'invalid-credentials': 'The email, phone number or password is not right. Try again.',

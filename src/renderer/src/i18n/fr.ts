@@ -312,7 +312,7 @@ export const fr: Translations = {
       '{{service}} a refusé la demande. Vérifiez votre saisie d’après la raison donnée dans les détails, puis réessayez.',
     conflict: '{{service}} a refusé à cause d’un conflit. Actualisez et réessayez.',
     'keychain-unavailable':
-      "Le trousseau du système n'est pas disponible : les clés ne peuvent pas être enregistrées. Vos appels en cache sont toujours là. La note sur le trousseau en haut des Réglages dit quoi faire.",
+      "Le trousseau du système n'est pas disponible : les clés ne peuvent pas être enregistrées. Vos appels en cache sont toujours là. Voir la note sur le trousseau en haut des Réglages pour la marche à suivre.",
     'signed-out': 'Vous êtes déconnecté du serveur AVA. Connectez-vous dans les Réglages.',
     'session-expired': 'Votre session est terminée (elle dure 7 jours). Reconnectez-vous dans les Réglages.',
     'invalid-credentials': "L'e-mail, le numéro de téléphone ou le mot de passe est incorrect. Réessayez.",
