@@ -107,7 +107,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 
   let backendHealth: BackendHealth = 'unknown';
   let vapiState: VapiState = 'unknown';
+  /** A backend address checked before a switch, while it wakes up (the Settings card shows it). */
+  let pendingBackend: AppStatus['pendingBackend'];
   const status = (): AppStatus => ({
+    ...(pendingBackend ? { pendingBackend } : {}),
     backend: backendHealth,
     auth: session.state().state,
     vapi: vapiState,
@@ -180,12 +183,20 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     }
   };
 
-  /**
-   * A backend address that is not (yet) the configured one is waking up while it is checked before a switch: the
-   * Settings card shows it; the next plain status (when the check ends) clears it.
-   */
-  const showPendingWaking = (url: string): void =>
-    emit('status', { ...status(), pendingBackend: { url, health: 'waking' } });
+  /** Runs a check of an address that is not (yet) the configured one, its waking state in the status meanwhile. */
+  const checkingPending = async <T>(url: string, run: (onWaking: () => void) => Promise<T>): Promise<T> => {
+    try {
+      return await run(() => {
+        pendingBackend = { url, health: 'waking' };
+        pushStatus();
+      });
+    } finally {
+      if (pendingBackend) {
+        pendingBackend = undefined;
+        pushStatus();
+      }
+    }
+  };
 
   /** A sync in the background, after something that makes more of it possible (a key, a sign-in). */
   const syncSoon = (): void => engine?.requestRun();
@@ -254,37 +265,24 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     },
     backend: {
       check: async ({ url }) => {
-        const current = url === undefined;
-        if (current) {
-          backendHealth = 'checking';
-          pushStatus();
-        }
-        const check = await accounts
-          .checkBackend(url, {
-            onWaking: () => {
-              if (!current) return showPendingWaking(url);
-              backendHealth = 'waking';
-              pushStatus();
-            },
-          })
-          .finally(() => {
-            if (!current) pushStatus();
-          });
-        if (current) {
-          backendHealth = check.health;
-          pushStatus();
-        }
+        if (url !== undefined) return checkingPending(url, (onWaking) => accounts.checkBackend(url, { onWaking }));
+        backendHealth = 'checking';
+        pushStatus();
+        const check = await accounts.checkBackend(undefined, {
+          onWaking: () => {
+            backendHealth = 'waking';
+            pushStatus();
+          },
+        });
+        backendHealth = check.health;
+        pushStatus();
         return check;
       },
       setUrl: async ({ url }) => {
-        try {
-          const result = await accounts.setBackendUrl(url, { onWaking: () => showPendingWaking(url) });
-          backendHealth = 'ok';
-          return result;
-        } finally {
-          // Also clears the pending address's waking state, whatever the outcome.
-          pushStatus();
-        }
+        const result = await checkingPending(url, (onWaking) => accounts.setBackendUrl(url, { onWaking }));
+        backendHealth = 'ok';
+        pushStatus();
+        return result;
       },
     },
     auth: {

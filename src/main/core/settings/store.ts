@@ -9,8 +9,9 @@
  * - `get()` → a copy of the current `Settings`.
  * - `update(patch)` → validated with `SettingsPatchSchema` (what the renderer may change), saved, returned.
  * - `setBackendUrl(url)`, `setBackendUser(user | null)`, `setTwilioAccountSid(sid | null)`, `setSignOutPending(flag)`:
- *   the flows that own these fields (backend switch, sign-in and sign-out, Twilio connect) call them; validated with `SettingsSchema` too, and the URL with
- *   `assertSafeBackendUrl` (a file whose URL is plain http to a remote host is treated as invalid).
+ *   the flows that own these fields (backend switch, sign-in and sign-out, Twilio connect) call them; validated with
+ *   `SettingsSchema` too, and the URL with `assertSafeBackendUrl` (a file whose URL is plain http to a remote host is
+ *   treated as invalid).
  * - `onChange(listener)` → unsubscribe; called with the new settings after each successful save.
  * - `path`.
  *
