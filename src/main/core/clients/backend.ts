@@ -12,9 +12,9 @@
  *   the HTTP layer may retry them.
  * - Calls (data routes): `listCalls(token, { limit ≤ 200, status? })`, `getCall(token, id)`, `getRecording(token, id)`
  *   → `{ recording_url }`, `deleteCall(token, id)` (a 404 on a retry, after a 5xx or a timeout that may have deleted
- *   the row, counts as done). Every data route takes the access token as its first argument
- *   and throws `signed-out` without sending anything when it is missing: in the backend's development mode a request
- *   without a bearer is served as another user.
+ *   the row, counts as done). Every data route takes the access token as its first argument and throws `signed-out`
+ *   without sending anything when it is missing: in the backend's development mode a request without a bearer is
+ *   served as another user.
  *
  * Use data routes through `AuthSession.authorized(token => backend.listCalls(token, …))`, which supplies a fresh
  * token and refreshes once on a 401/403.

@@ -8,7 +8,8 @@
  *   the bundled ones (a TLS-inspecting corporate proxy, tests against a self-signed server).
  * - `request<T>(req)` → `HttpResponse<T>`; `json<T>(req)` → the parsed (and validated) body only.
  *   `req`: `{ service, method = 'GET', url, query?, headers?, json?, timeouts?, idempotent?, retryOnRateLimit?, retry?,
- *   schema?, signal?, maxBodyBytes?, parseBytes? }` (`parseBytes` reads a 2xx body from its bytes instead of JSON.parse + schema).
+ *   schema?, signal?, maxBodyBytes?, parseBytes? }` (`parseBytes` reads a 2xx body from its bytes instead of
+ *   JSON.parse + schema).
  * - `close()`: closes the pool.
  * - `proxy`: the proxy in use (credentials removed) or null.
  *
@@ -19,9 +20,9 @@
  *   DELETE, OPTIONS, or any request marked `idempotent: true` by a route where repeating is safe, such as sign-in).
  *   A non-idempotent request is retried only when it provably never left (connection refused, DNS, connect
  *   timeout, proxy refusal), or on 429 when its route opts in with `retryOnRateLimit: true` (a route whose service
- *   is known to refuse a rate-limited request before doing anything). Errors carry `attempts`. Waits: ~1 s, ~2 s with jitter, or what
- *   `Retry-After` / `X-RateLimit-Reset` says when that is at most `retry.maxServerWaitMs` (10 s); a longer server wait
- *   ends the request with `retryAfterSeconds` set instead of sleeping for minutes.
+ *   is known to refuse a rate-limited request before doing anything). Errors carry `attempts`. Waits: ~1 s, ~2 s
+ *   with jitter, or what `Retry-After` / `X-RateLimit-Reset` says when that is at most `retry.maxServerWaitMs`
+ *   (10 s); a longer server wait ends the request with `retryAfterSeconds` set instead of sleeping for minutes.
  * - Errors are `HttpError` (an `AppError`): `offline`, `timeout`, `unauthorized`, `forbidden`, `not-found`,
  *   `rate-limited`, `server-error`, `invalid-response` (bad, truncated or oversized JSON, or a body that fails the
  *   schema), `bad-request`, `conflict`; with `service`, `status`, `requestId` (X-Request-ID) and a redacted

@@ -308,7 +308,7 @@ export interface SettleView {
   analysis?: { summary?: string | null | undefined } | null | undefined;
 }
 
-/** Whether a Vapi call, as read at `now` (ms), can still change: in progress, or just ended without its summary. */
+/** Whether a Vapi call read at `now` (ms) is settled: over, and not just ended without its summary. */
 export function isSettled(call: SettleView, now: number): boolean {
   if (!SETTLED.has(call.status ?? '')) return false;
   if (call.status !== 'ended' || call.analysis?.summary) return true;
