@@ -146,4 +146,29 @@ describe('vapi sync', () => {
     expect(commits.every((c) => c.lowDone !== '')).toBe(true);
     expect(commits.map((c) => c.lowDone)).toEqual([...commits.map((c) => c.lowDone)].sort().reverse());
   });
+
+  it('a page that fails keeps the pages read before it: they are committed with their marker', async () => {
+    const cache = r.openOther('failed-midway.db');
+    let pageRequests = 0;
+    // The fifth page request and every one after it (its retries too) fail: four pages of 40, fewer than a batch.
+    r.fakes.faults.vapi.set((method, path) => method === 'GET' && path === '/call' && ++pageRequests >= 5, {
+      kind: 'status',
+      status: 503,
+    });
+    const engine = r.newEngine({ cache, vapiPageSize: 40 });
+    try {
+      engine.start();
+      const status = await engine.run();
+      expect(status.lastResults.find((x) => x.source === 'vapi')).toMatchObject({ ok: false });
+    } finally {
+      r.fakes.faults.clearAll();
+      await engine.stop();
+    }
+    const kept = allIds(cache);
+    expect(kept).toHaveLength(4 * 40);
+    const marker = cache.getSyncState<VapiProgress>(VAPI_PROGRESS_KEY)!;
+    const createdAt = new Map(r.fakes.vapi.control.callsInWindow(orgId).map((c) => [c.id, c.createdAt]));
+    const oldest = Math.min(...kept.map((id) => createdAt.get(id)!));
+    expect(Date.parse(marker.lowDone!)).toBe(oldest);
+  });
 });

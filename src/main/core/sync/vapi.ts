@@ -110,67 +110,78 @@ export async function syncFromVapi(deps: VapiSyncDeps): Promise<VapiOutcome> {
     if (batch.calls >= STORE_BATCH_CALLS) flush();
   };
 
-  // 1. What is new since the last run: from the newest call down to just below the last run's newest.
-  if (plan.newerThan !== null) {
-    let newest = progress.highDone;
-    for await (const page of pagesOf(deps, { createdAtGt: plan.newerThan }, null)) {
-      newest = laterIso(newest, pageBounds(page.map(keyOf))!.newest);
-      // highDone moves only when this phase is complete: until then a crash re-reads it (it is small).
-      store(page, progress);
-    }
-    flush();
-    if (newest !== progress.highDone) {
-      progress = { ...progress, highDone: newest };
-      cache.setSyncState(VAPI_PROGRESS_KEY, progress);
-    }
-  }
-
-  // 2. The backfill, resumable: each page moves lowDone down (and, on the first run, highDone up) with its calls.
   let backfillCompleted = false;
-  if (plan.backfill !== null) {
-    for await (const page of pagesOf(deps, { createdAtGe: plan.windowStart }, plan.backfill.from)) {
-      const bounds = pageBounds(page.map(keyOf))!;
-      // The marker of the last page read, not of the last one committed: a batch moves it with its last page's calls.
-      const last = readUpTo();
-      store(page, { ...last, highDone: laterIso(last.highDone, bounds.newest), lowDone: bounds.oldest });
+  try {
+    // 1. What is new since the last run: from the newest call down to just below the last run's newest.
+    if (plan.newerThan !== null) {
+      let newest = progress.highDone;
+      for await (const page of pagesOf(deps, { createdAtGt: plan.newerThan }, null)) {
+        newest = laterIso(newest, pageBounds(page.map(keyOf))!.newest);
+        // highDone moves only when this phase is complete: until then a crash re-reads it (it is small).
+        store(page, progress);
+      }
+      flush();
+      if (newest !== progress.highDone) {
+        progress = { ...progress, highDone: newest };
+        cache.setSyncState(VAPI_PROGRESS_KEY, progress);
+      }
     }
-    flush();
-    // Done down to the window start; with nothing in the window at all, the next run reads everything newer.
-    progress = { ...progress, highDone: progress.highDone ?? plan.windowStart, lowDone: plan.windowStart };
-    cache.setSyncState(VAPI_PROGRESS_KEY, progress);
-    backfillCompleted = true;
-    deps.logger.info('vapi sync: backfill complete', { windowStart: plan.windowStart, calls: done });
-  }
 
-  // 3. Calls an earlier run saw in progress and this one did not see again: read each so it ends up final.
-  if (carried.size > 0) {
-    const fresh: VapiCall[] = [];
-    const gone: string[] = [];
-    await forEachConcurrent(
-      [...carried],
-      deps.concurrency,
-      async (id) => {
-        try {
-          return await deps.vapi.getCall(id, deps.signal);
-        } catch (error) {
-          if (error instanceof AppError && error.code === 'not-found') {
-            gone.push(id);
-            return null;
+    // 2. The backfill, resumable: each page moves lowDone down (and, on the first run, highDone up) with its calls.
+    if (plan.backfill !== null) {
+      for await (const page of pagesOf(deps, { createdAtGe: plan.windowStart }, plan.backfill.from)) {
+        const bounds = pageBounds(page.map(keyOf))!;
+        // The marker of the last page read, not of the last one committed: a batch moves it with its last page's calls.
+        const last = readUpTo();
+        store(page, { ...last, highDone: laterIso(last.highDone, bounds.newest), lowDone: bounds.oldest });
+      }
+      flush();
+      // Done down to the window start; with nothing in the window at all, the next run reads everything newer.
+      progress = { ...progress, highDone: progress.highDone ?? plan.windowStart, lowDone: plan.windowStart };
+      cache.setSyncState(VAPI_PROGRESS_KEY, progress);
+      backfillCompleted = true;
+      deps.logger.info('vapi sync: backfill complete', { windowStart: plan.windowStart, calls: done });
+    }
+
+    // 3. Calls an earlier run saw in progress and this one did not see again: read each so it ends up final.
+    if (carried.size > 0) {
+      const fresh: VapiCall[] = [];
+      const gone: string[] = [];
+      await forEachConcurrent(
+        [...carried],
+        deps.concurrency,
+        async (id) => {
+          try {
+            return await deps.vapi.getCall(id, deps.signal);
+          } catch (error) {
+            if (error instanceof AppError && error.code === 'not-found') {
+              gone.push(id);
+              return null;
+            }
+            throw error;
           }
-          throw error;
-        }
-      },
-      (call) => {
-        if (call) fresh.push(call);
-      },
-      deps.signal,
-    );
-    for (const id of gone) unsettled.delete(id);
-    store(
-      fresh.map((call) => ({ call })),
-      progress,
-    );
-    flush();
+        },
+        (call) => {
+          if (call) fresh.push(call);
+        },
+        deps.signal,
+      );
+      for (const id of gone) unsettled.delete(id);
+      store(
+        fresh.map((call) => ({ call })),
+        progress,
+      );
+      flush();
+    }
+  } catch (error) {
+    // A page that failed (a 429 storm, a reset) does not undo the pages read before it: they are committed with their
+    // progress marker, so the next run goes on from there instead of reading them again.
+    try {
+      flush();
+    } catch (flushError) {
+      deps.logger.warn('vapi sync: the pages read before the failure were not saved', { error: flushError });
+    }
+    throw error;
   }
   return { changed, created, backfillCompleted };
 }
