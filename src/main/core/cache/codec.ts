@@ -246,15 +246,15 @@ export function transcriptText(turns: readonly Turn[]): string {
   return turns.map((t) => t.text).join('\n');
 }
 
-/** `transcript`: `transcriptText(content.turns)`, when the caller has it already. */
 /**
  * Where `packContent` lays out what it compresses: reused from call to call (DEFLATE reads it synchronously), so a
- * content costs no allocation of its size. Grows to the largest content seen, up to `MAX_SCRATCH_BYTES`; larger ones get
- * their own buffer.
+ * content costs no allocation of its size. Grows to the largest content seen, up to `MAX_SCRATCH_BYTES`; larger ones
+ * get their own buffer.
  */
 let scratch = Buffer.allocUnsafe(64 * 1024);
 const MAX_SCRATCH_BYTES = 4 * 1024 * 1024;
 
+/** `transcript`: `transcriptText(content.turns)`, passed when the caller has it already. */
 export function packContent(
   content: CallContent,
   dictionaryId: number,
