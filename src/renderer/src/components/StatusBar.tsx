@@ -2,8 +2,10 @@ import { useEffect, useState, type ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AppStatus, SyncPauseReason } from '../../../shared/domain';
 import { ava } from '../ava';
+import type { ErrorCode } from '../../../shared/errors';
 import { relativeTime } from '../format';
 import { useApp } from '../stores/app';
+import { errorSentence } from './errorSentence';
 
 type Tone = 'ok' | 'warn' | 'bad' | 'idle';
 
@@ -96,9 +98,10 @@ export function StatusBar(): ReactElement {
             key={result.source}
             className="status-item"
             data-testid={`status-sync-failed-${result.source}`}
-            title={t(`errors.${result.error?.code ?? 'internal'}`, {
-              service,
-              defaultValue: result.error?.message ?? '',
+            title={errorSentence(t, {
+              code: (result.error?.code ?? 'internal') as ErrorCode,
+              message: result.error?.message ?? '',
+              service: result.source,
             })}
           >
             <Dot tone="bad" />
