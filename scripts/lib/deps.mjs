@@ -37,7 +37,8 @@ export function ensureNodeModules() {
   writeLockStamp();
 }
 
-function have(command) {
+/** Whether a command is on the PATH. */
+export function have(command) {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 }
 

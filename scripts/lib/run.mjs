@@ -3,17 +3,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { log } from './deps.mjs';
+import { have, log } from './deps.mjs';
 import { ROOT } from './electron-runtime.cjs';
 
 export function buildApp() {
   log('Building the app (electron-vite)…');
   const result = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
   if (result.status !== 0) throw new Error('The build failed.');
-}
-
-function have(command) {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 }
 
 /** The Debian packages a throwaway keyring needs, by the command each provides. */
