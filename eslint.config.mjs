@@ -15,6 +15,8 @@ const mainOnlyPackages = ['electron', 'better-sqlite3', 'keytar', 'undici'];
 
 const ROOT = import.meta.dirname;
 
+const UI_TEXT_MESSAGE = 'UI text goes through i18n: t("...") with the words in src/renderer/src/i18n.';
+
 /** True when `target` is `dir` or inside it. */
 function inside(dir, target) {
   const rel = relative(dir, target);
@@ -119,16 +121,16 @@ export default tseslint.config(
         'error',
         {
           selector: 'JSXText[value=/\\p{L}/u]',
-          message: 'UI text goes through i18n: t("...") with the words in src/renderer/src/i18n.',
+          message: UI_TEXT_MESSAGE,
         },
         {
           selector:
             'JSXAttribute[name.name=/^(placeholder|title|alt|aria-label|aria-description|label)$/] > Literal[value=/\\p{L}/u]',
-          message: 'UI text goes through i18n: t("...") with the words in src/renderer/src/i18n.',
+          message: UI_TEXT_MESSAGE,
         },
         {
           selector: 'JSXExpressionContainer > Literal[value=/\\p{L}/u]',
-          message: 'UI text goes through i18n: t("...") with the words in src/renderer/src/i18n.',
+          message: UI_TEXT_MESSAGE,
         },
       ],
     },
