@@ -379,6 +379,44 @@ describe('triggers keep the search index in step', () => {
     ftsIntegrity(cache);
   });
 
+  it("keeps a Vapi call's turns as a reference to its JSON through later writes, and the index whole", () => {
+    const cache = tempCache();
+    const stored = (id: string) => {
+      const db = inspect(cache);
+      const blob = db.prepare('SELECT content FROM calls WHERE id = ?').pluck().get(id) as Buffer;
+      const rows = db.prepare('SELECT id, data FROM raw_dictionaries').all() as { id: number; data: Buffer }[];
+      db.close();
+      const dictionaries = new Map(rows.map((row) => [row.id, loadDictionary(row.data)]));
+      return unpackContent(blob, (n) => (n === 0 ? BUILT_IN_DICTIONARY : dictionaries.get(n)));
+    };
+    const said: [string, string][] = [
+      ['bot', 'Bonjour, cabinet Lefèvre.'],
+      ['user', 'Je rappelle pour la facture de Mme Núñez.'],
+    ];
+    // The backend first (its own transcript, copied), then Vapi (whose JSON holds the turns).
+    cache.upsert([backendDetail({ id: 'c1', transcript: 'AVA: Bonjour.\n\nCaller: Allô ?' })]);
+    expect(stored('c1').turnsFromVapiJson).toBe(false);
+    cache.upsert([vapiObs({ id: 'c1', said })]);
+    expect(stored('c1').turnsFromVapiJson).toBe(true);
+    // Packed again for a newer backend JSON: the turns stay a reference, read back as Vapi gave them.
+    cache.upsert([backendDetail({ id: 'c1', transcript: 'AVA: Bonjour, cabinet Lefèvre.' }, T0 + 2 * HOUR)]);
+    const after = stored('c1');
+    expect(after.turnsFromVapiJson).toBe(true);
+    expect(after.backendJson).toContain('cabinet Lefèvre');
+    expect(cache.getCall('c1')?.turns.map((t) => t.text)).toEqual(said.map(([, text]) => text));
+    expect(search(cache, 'nunez facture')).toEqual(['c1']);
+    // A newer Vapi version with other words: re-indexed through the reference.
+    cache.upsert([vapiObs({ id: 'c1', updatedMinutes: 30, said: [['user', 'Finalement un devis.']] })]);
+    expect(search(cache, 'facture')).toEqual([]);
+    expect(search(cache, 'devis')).toEqual(['c1']);
+    ftsIntegrity(cache);
+    // A call whose JSON had something stripped keeps a copy of its turns: the stored JSON is not what they came from.
+    cache.upsert([vapiObs({ id: 'c2', extra: { transport: { authorization: 'Bearer abcdefghijklmnop' } } })]);
+    expect(stored('c2').turnsFromVapiJson).toBe(false);
+    expect(cache.getCall('c2')?.turns.length).toBe(2);
+    ftsIntegrity(cache);
+  });
+
   it('a refresh that changes no indexed text leaves the index untouched', () => {
     const cache = tempCache();
     cache.upsert(Array.from({ length: 20 }, (_, i) => vapiObs({ id: `c${i}`, at: i })));

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { deflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Turn } from '../../../src/shared/domain';
@@ -12,8 +13,10 @@ import {
   packContent,
   storeDictionary,
   textHash,
+  transcriptText,
   unpackContent,
 } from '../../../src/main/core/cache/codec';
+import { vapiTurnsFromJson } from '../../../src/main/core/calls/observe';
 
 const turn: fc.Arbitrary<Turn> = fc.record({
   role: fc.constantFrom('assistant', 'user', 'system', 'tool', 'other'),
@@ -62,9 +65,10 @@ describe('codec', () => {
           );
           expect(dictionaryIdOf(blob)).toBe(id);
           const decoded = unpackContent(blob, (n) => dictionaries.get(n));
-          expect(decoded).toEqual({
+          expect({ ...decoded, turns: decoded.turns, transcript: decoded.transcript }).toEqual({
             turns,
             transcript: turns.map((t) => t.text).join('\n'),
+            turnsFromVapiJson: false,
             summary,
             recordingUrl,
             backendJson,
@@ -73,6 +77,77 @@ describe('codec', () => {
         },
       ),
     );
+  });
+
+  it('stores the turns of a Vapi call as a reference to its JSON, and reads them back from it', () => {
+    const call = {
+      id: 'call-1',
+      artifact: {
+        messages: [
+          { role: 'system', message: 'Tu es Ava.', time: 1000, secondsFromStart: 0 },
+          { role: 'bot', message: 'Cabinet des Tilleuls, bonjour.', time: 1500, secondsFromStart: 0.5 },
+          { role: 'user', message: 'Bonjour, un rendez-vous pour Hélène ?', time: 4000, secondsFromStart: 3 },
+        ],
+      },
+    };
+    const vapiJson = JSON.stringify(call);
+    const turns = vapiTurnsFromJson(vapiJson);
+    expect(turns.map((t) => t.text)).toEqual([
+      'Cabinet des Tilleuls, bonjour.',
+      'Bonjour, un rendez-vous pour Hélène ?',
+    ]);
+    const content = { turns, summary: 'Rappeler', recordingUrl: null, backendJson: '{"id":"call-1"}', vapiJson };
+    const derived = packContent({ ...content, turnsFromVapiJson: true }, 0, BUILT_IN_DICTIONARY);
+    const copied = packContent(content, 0, BUILT_IN_DICTIONARY);
+    expect(derived.length).toBeLessThan(copied.length);
+    for (const [blob, fromJson] of [
+      [derived, true],
+      [copied, false],
+    ] as const) {
+      const decoded = unpackContent(blob, () => BUILT_IN_DICTIONARY);
+      expect(decoded.turnsFromVapiJson).toBe(fromJson);
+      expect(decoded.turns).toEqual(turns);
+      expect(decoded.transcript).toBe(transcriptText(turns));
+      expect([decoded.summary, decoded.backendJson, decoded.vapiJson]).toEqual([
+        'Rappeler',
+        '{"id":"call-1"}',
+        vapiJson,
+      ]);
+    }
+    // Without a Vapi JSON there is nothing to refer to: the turns are copied.
+    const alone = packContent({ ...content, vapiJson: null, turnsFromVapiJson: true }, 0, BUILT_IN_DICTIONARY);
+    expect(unpackContent(alone, () => BUILT_IN_DICTIONARY)).toMatchObject({ turnsFromVapiJson: false, turns });
+  });
+
+  it('reads content v1 blobs (schema 1) as they were stored', () => {
+    const turns: Turn[] = [
+      { role: 'assistant', label: 'AI', text: 'Bonjour.', offsetSeconds: 0.5 },
+      { role: 'user', label: 'User', text: 'Salut ?', offsetSeconds: null },
+    ];
+    const header = JSON.stringify({
+      t: [
+        [1, 'AI', 500, 8],
+        [0, 'User', null, 7],
+      ],
+      b: [16, 1, -1, -1, 2],
+    });
+    const v1 = Buffer.concat([
+      Buffer.of(0x04, 0),
+      deflateRawSync(Buffer.from(`${header}\nBonjour.\nSalut ?s{}`), { dictionary: BUILT_IN_DICTIONARY }),
+    ]);
+    const decoded = unpackContent(v1, () => BUILT_IN_DICTIONARY);
+    expect(decoded).toMatchObject({ turnsFromVapiJson: false, summary: 's', recordingUrl: null, vapiJson: '{}' });
+    expect(decoded.turns).toEqual(turns);
+    expect(decoded.transcript).toBe('Bonjour.\nSalut ?');
+  });
+
+  it('refuses derived turns it does not know how to read', () => {
+    const header = JSON.stringify({ d: 2, b: [-1, -1, -1, -1, 2] });
+    const blob = Buffer.concat([
+      Buffer.of(0x05, 0),
+      deflateRawSync(Buffer.from(`${header}\n{}`), { dictionary: BUILT_IN_DICTIONARY }),
+    ]);
+    expect(() => unpackContent(blob, () => BUILT_IN_DICTIONARY)).toThrow(/Unknown transcript reading 2/);
   });
 
   it('refuses an unknown dictionary or format', () => {

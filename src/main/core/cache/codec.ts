@@ -12,13 +12,24 @@
  *   0x04  content v1: `<header JSON>\n<transcript><summary><recording URL><backend JSON><vapi JSON>` (UTF-8), where
  *         the header is `{"t": [[role, label, offsetMs, length], ...], "b": [bytes of each of the five parts, or -1]}`;
  *         the transcript is the turn texts joined by `\n` and `length` counts UTF-16 code units.
+ *   0x05  content v2 (schema 2 and up): as v1, or with the header `{"d": 1, "b": [-1, ...]}`: the turns are not
+ *         stored but read from the Vapi JSON again (`vapiTurnsFromJson`, reading v1 of `DERIVED_TURNS`). That is how
+ *         most calls are stored: Vapi's JSON already holds the conversation (`artifact.messages`) and the turns came
+ *         from it, so a copy costs about 150 bytes a call (11 % of the blob) and DEFLATE time, for nothing.
+ *         What `vapiTurnsFromJson` reads must not change for stored calls: the search index holds their words. A
+ *         change to it is a new `DERIVED_TURNS` version, with the old reading kept, or a migration that rebuilds the
+ *         index.
  * Dictionary 0 is `BUILT_IN_DICTIONARY`; others are rows of `raw_dictionaries`.
  */
 import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Turn, TurnRole } from '../../../shared/domain';
+import { vapiTurnsFromJson } from '../calls/observe';
 
 const CONTENT_V1 = 0x04;
+const CONTENT_V2 = 0x05;
+/** The reading of the Vapi JSON that derived turns were stored with (content v2's `d`). */
+export const DERIVED_TURNS = 1;
 /** DEFLATE only looks this far back, so only the end of a dictionary can be used. */
 export const MAX_DICTIONARY_BYTES = 32 * 1024;
 /** Level 3: about 7 % smaller than level 1 for the same time; level 4 and up cost 20–50 % more (bench/cache-store.ts). */
@@ -208,6 +219,8 @@ export function loadDictionary(stored: Uint8Array): Buffer {
 
 export interface CallContent {
   turns: readonly Turn[];
+  /** The turns are what `vapiTurnsFromJson(vapiJson)` reads: stored as that reference, not as a copy. */
+  turnsFromVapiJson?: boolean;
   summary: string | null;
   recordingUrl: string | null;
   /** Raw JSON of each source, as text or UTF-8 bytes. */
@@ -216,9 +229,12 @@ export interface CallContent {
 }
 
 export interface DecodedContent {
-  turns: Turn[];
-  /** The turn texts joined by `\n`: what the search index reads. */
-  transcript: string;
+  /** Read on first use (derived turns parse the Vapi JSON). */
+  readonly turns: Turn[];
+  /** The turn texts joined by `\n`: what the search index reads. Read on first use. */
+  readonly transcript: string;
+  /** The turns are read from the Vapi JSON (content v2 `d`): storing them again can refer to it too. */
+  turnsFromVapiJson: boolean;
   summary: string | null;
   recordingUrl: string | null;
   backendJson: string | null;
@@ -228,7 +244,7 @@ export interface DecodedContent {
 const ROLE_CODES: Record<TurnRole, number> = { user: 0, assistant: 1, system: 2, tool: 3, other: 4 };
 const ROLES: readonly TurnRole[] = ['user', 'assistant', 'system', 'tool', 'other'];
 
-type Header = { t: [number, string, number | null, number][]; b: number[] };
+type Header = { t?: [number, string, number | null, number][]; d?: number; b: number[] };
 
 function uleb128(n: number): Buffer {
   const bytes: number[] = [];
@@ -261,17 +277,26 @@ export function packContent(
   dictionary: Buffer,
   transcript = transcriptText(content.turns),
 ): Buffer {
-  const parts = [transcript, content.summary, content.recordingUrl, content.backendJson, content.vapiJson];
+  const derived = content.turnsFromVapiJson === true && content.vapiJson !== null;
+  const parts = [
+    derived ? null : transcript,
+    content.summary,
+    content.recordingUrl,
+    content.backendJson,
+    content.vapiJson,
+  ];
   const lengths = parts.map((p) => (p === null ? -1 : typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.length));
-  const header: Header = {
-    t: content.turns.map((t) => [
-      ROLE_CODES[t.role],
-      t.label,
-      t.offsetSeconds === null ? null : Math.round(t.offsetSeconds * 1000),
-      t.text.length,
-    ]),
-    b: lengths,
-  };
+  const header: Header = derived
+    ? { d: DERIVED_TURNS, b: lengths }
+    : {
+        t: content.turns.map((t) => [
+          ROLE_CODES[t.role],
+          t.label,
+          t.offsetSeconds === null ? null : Math.round(t.offsetSeconds * 1000),
+          t.text.length,
+        ]),
+        b: lengths,
+      };
   const head = `${JSON.stringify(header)}\n`;
   const size = Buffer.byteLength(head, 'utf8') + lengths.reduce((sum, n) => sum + Math.max(0, n), 0);
   if (size > scratch.length && size <= MAX_SCRATCH_BYTES)
@@ -289,12 +314,14 @@ export function packContent(
   // A small output chunk: zlib's default (16 KB) is allocated for every call and held by the result, for about 1 KB of
   // output; 2 KB comes from Node's buffer pool.
   const packed = deflateRawSync(plain.subarray(0, at), { level: LEVEL, dictionary, chunkSize: OUTPUT_CHUNK });
-  return Buffer.concat([Buffer.of(CONTENT_V1), uleb128(dictionaryId), packed]);
+  return Buffer.concat([Buffer.of(CONTENT_V2), uleb128(dictionaryId), packed]);
 }
 
 export function unpackContent(blob: Uint8Array, dictionaries: (id: number) => Buffer | undefined): DecodedContent {
   const buffer = Buffer.isBuffer(blob) ? blob : Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
-  if (buffer[0] !== CONTENT_V1) throw new Error(`Unknown content format ${String(buffer[0])} in the call cache`);
+  if (buffer[0] !== CONTENT_V1 && buffer[0] !== CONTENT_V2) {
+    throw new Error(`Unknown content format ${String(buffer[0])} in the call cache`);
+  }
   let id = 0;
   let shift = 1;
   let at = 1;
@@ -310,6 +337,9 @@ export function unpackContent(blob: Uint8Array, dictionaries: (id: number) => Bu
   const plain = inflateRawSync(buffer.subarray(at), { dictionary });
   const newline = plain.indexOf(0x0a);
   const header = JSON.parse(plain.toString('utf8', 0, newline)) as Header;
+  if (header.d !== undefined && (buffer[0] !== CONTENT_V2 || header.d !== DERIVED_TURNS)) {
+    throw new Error(`Unknown transcript reading ${String(header.d)} in the call cache`);
+  }
   let offset = newline + 1;
   const parts = header.b.map((length) => {
     if (length < 0) return null;
@@ -317,20 +347,37 @@ export function unpackContent(blob: Uint8Array, dictionaries: (id: number) => Bu
     offset += length;
     return text;
   });
-  const transcript = parts[0] ?? '';
-  let position = 0;
-  const turns = header.t.map(([role, label, offsetMs, length]) => {
-    const text = transcript.slice(position, position + length);
-    position += length + 1;
-    return { role: ROLES[role] ?? 'other', label, text, offsetSeconds: offsetMs === null ? null : offsetMs / 1000 };
-  });
+  const vapiJson = parts[4] ?? null;
+  const derived = header.d !== undefined;
+  let turns: Turn[] | undefined;
+  let transcript: string | undefined;
+  const readTurns = (): Turn[] => {
+    if (derived) return vapiTurnsFromJson(vapiJson ?? 'null');
+    const text = parts[0] ?? '';
+    let position = 0;
+    return (header.t ?? []).map(([role, label, offsetMs, length]) => {
+      const turnText = text.slice(position, position + length);
+      position += length + 1;
+      return {
+        role: ROLES[role] ?? 'other',
+        label,
+        text: turnText,
+        offsetSeconds: offsetMs === null ? null : offsetMs / 1000,
+      };
+    });
+  };
   return {
-    turns,
-    transcript,
+    get turns() {
+      return (turns ??= readTurns());
+    },
+    get transcript() {
+      return (transcript ??= derived ? transcriptText(this.turns) : (parts[0] ?? ''));
+    },
+    turnsFromVapiJson: derived,
     summary: parts[1] ?? null,
     recordingUrl: parts[2] ?? null,
     backendJson: parts[3] ?? null,
-    vapiJson: parts[4] ?? null,
+    vapiJson,
   };
 }
 
@@ -374,8 +421,14 @@ export class ContentReader {
     for (const entry of this.recent) {
       if (entry.blob.length === blob.length && entry.blob.equals(blob)) return entry.text;
     }
-    const { transcript, summary } = unpackContent(blob, this.dictionaries);
-    const text = { transcript, summary };
+    const content = unpackContent(blob, this.dictionaries);
+    // The transcript only when asked: a list reads the summary alone, and derived turns cost a JSON parse.
+    const text = {
+      get transcript() {
+        return content.transcript;
+      },
+      summary: content.summary,
+    };
     this.recent = [{ blob: Buffer.from(blob), text }, ...this.recent.slice(0, 1)];
     return text;
   }

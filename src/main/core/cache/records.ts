@@ -105,21 +105,31 @@ export function recordFromRow(row: RecordRow, content: () => DecodedContent): Ca
       return get().turns;
     },
   };
-  const track = (seenAt: number | null, stamp: Stamp, json: () => string | null): SourceTrack | null => {
+  const track = (seenAt: number | null, stamp: Stamp, json: () => string | null, vapi: boolean): SourceTrack | null => {
     if (seenAt === null) return null;
-    const raw: RawJson = {
-      get text() {
-        return json() ?? 'null';
-      },
-    };
+    const raw: RawJson = vapi
+      ? {
+          get text() {
+            return json() ?? 'null';
+          },
+          // Stored as a reference to the Vapi JSON, the turns stay one when the call is packed again with that JSON.
+          get turns() {
+            return get().turnsFromVapiJson ? get().turns : undefined;
+          },
+        }
+      : {
+          get text() {
+            return json() ?? 'null';
+          },
+        };
     return { seenAt, raw: { value: raw, stamp } };
   };
   return {
     id: row.id,
     fields: fields as CallRecord['fields'],
     transcript: { value: transcript, stamp: stamps.transcript },
-    backend: row.in_backend === 1 ? track(row.backend_seen_at, stamps.backend, () => get().backendJson) : null,
-    vapi: row.in_vapi === 1 ? track(row.vapi_seen_at, stamps.vapi, () => get().vapiJson) : null,
+    backend: row.in_backend === 1 ? track(row.backend_seen_at, stamps.backend, () => get().backendJson, false) : null,
+    vapi: row.in_vapi === 1 ? track(row.vapi_seen_at, stamps.vapi, () => get().vapiJson, true) : null,
     firstSeenAt: row.first_seen_at,
   };
 }
@@ -178,8 +188,10 @@ export interface PackedContent {
 /** The record's packed content, with what the search index will read of it. */
 export function contentOf(record: CallRecord, dictionaryId: number, dictionary: Buffer): PackedContent {
   const turns: readonly Turn[] = record.transcript.value.turns;
+  const vapiTurns = record.vapi?.raw.value.turns;
   const content: CallContent = {
     turns,
+    turnsFromVapiJson: vapiTurns !== undefined && vapiTurns === turns,
     summary: record.fields.summary.value,
     recordingUrl: record.fields.recordingUrl.value,
     backendJson: rawOf(record.backend),

@@ -79,6 +79,11 @@ export interface RawJson {
    * against it (it is a few KB repeated in every call). Not part of the value: two raws compare by `text` alone.
    */
   readonly prompt?: string | null;
+  /**
+   * For a Vapi call: the turns `vapiTurnsFromJson(text)` reads, as the observation's transcript holds them (the same
+   * array). When the merged transcript is that array, the cache stores the turns as a reference to this JSON.
+   */
+  readonly turns?: readonly Turn[];
 }
 
 export interface CallObservation {

@@ -189,14 +189,16 @@ export function sanitizeRaw(value: unknown, inHeaders = false): unknown {
   return copy ?? value;
 }
 
-function lazyRaw(raw: unknown, prompt: string | null, json: Uint8Array | undefined): RawJson {
+/** `turns`: what `vapiTurnsFromJson` reads from this raw JSON, for a Vapi call. */
+function lazyRaw(raw: unknown, prompt: string | null, json: Uint8Array | undefined, turns?: readonly Turn[]): RawJson {
   const clean = sanitizeRaw(raw);
-  // The caller's bytes are only good as they are when there was nothing to strip from them.
-  return json !== undefined && clean === raw ? rawFromBytes(json, prompt) : rawFromValue(clean, prompt);
+  if (clean !== raw) return rawFromValue(clean, prompt);
+  // Nothing stripped: the caller's bytes are good as they are, and the stored JSON still yields these turns.
+  return json !== undefined ? rawFromBytes(json, prompt, turns) : rawFromValue(clean, prompt, turns);
 }
 
 /** Holds the bytes alone, not the parsed call: a sync batching pages keeps observations, not pages, alive. */
-function rawFromBytes(bytes: Uint8Array, prompt: string | null): RawJson {
+function rawFromBytes(bytes: Uint8Array, prompt: string | null, turns: readonly Turn[] | undefined): RawJson {
   let textValue: string | undefined;
   return {
     get text() {
@@ -204,17 +206,28 @@ function rawFromBytes(bytes: Uint8Array, prompt: string | null): RawJson {
     },
     bytes,
     prompt,
+    ...(turns === undefined ? {} : { turns }),
   };
 }
 
-function rawFromValue(clean: unknown, prompt: string | null): RawJson {
+function rawFromValue(clean: unknown, prompt: string | null, turns?: readonly Turn[]): RawJson {
   let textValue: string | undefined;
   return {
     get text() {
       return (textValue ??= JSON.stringify(clean));
     },
     prompt,
+    ...(turns === undefined ? {} : { turns }),
   };
+}
+
+/**
+ * The turns of a Vapi call's raw JSON, as `observeVapiCall` reads them. The cache stores most calls' turns as this
+ * reference to their raw JSON (cache/codec.ts, content v2): what it returns for a stored JSON must never change, or
+ * the search index no longer matches the text.
+ */
+export function vapiTurnsFromJson(json: string): Turn[] {
+  return vapiTranscript(obj(JSON.parse(json)));
 }
 
 /** The system prompt Vapi puts first in `artifact.messages` (and `messagesOpenAIFormatted`). */
@@ -241,13 +254,22 @@ function observation(
   raw: unknown,
   prompt: string | null,
   options: ObserveOptions,
+  rawTurns?: readonly Turn[],
 ): CallObservation | null {
   const callId = word(id);
   if (callId === null || callId.length > 128) return null;
   // Whole milliseconds: the cache packs stamps as integers.
   const seen = Math.floor(seenAt);
   const at = source === 'vapi' ? Math.floor(version) : seen;
-  return { id: callId, source, seenAt: seen, version: at, fields, transcript, raw: lazyRaw(raw, prompt, options.json) };
+  return {
+    id: callId,
+    source,
+    seenAt: seen,
+    version: at,
+    fields,
+    transcript,
+    raw: lazyRaw(raw, prompt, options.json, rawTurns),
+  };
 }
 
 export interface ObserveOptions {
@@ -282,16 +304,18 @@ export function observeVapiCall(raw: unknown, seenAt: number, options: ObserveOp
     recordingUrl: vapiRecording(call),
   };
   const version = updated !== null ? Date.parse(updated) : seenAt;
+  const transcript = transcriptOf('full', turns);
   return observation(
     call.id,
     'vapi',
     seenAt,
     version,
     fields,
-    transcriptOf('full', turns),
+    transcript,
     raw,
     promptOf(call),
     options,
+    transcript.turns,
   );
 }
 

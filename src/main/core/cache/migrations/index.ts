@@ -3,6 +3,7 @@
  * transaction that also sets `user_version` to its number. Never edit a migration that has shipped: add the next one.
  */
 import { sql as init } from './001_init';
+import { sql as contentV2 } from './002_content_v2';
 
 export interface Migration {
   version: number;
@@ -10,6 +11,9 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'init', sql: init }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'init', sql: init },
+  { version: 2, name: 'content v2', sql: contentV2 },
+];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
