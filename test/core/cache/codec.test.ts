@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { deflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Turn } from '../../../src/shared/domain';
@@ -85,8 +85,22 @@ describe('codec', () => {
       artifact: {
         messages: [
           { role: 'system', message: 'Tu es Ava.', time: 1000, secondsFromStart: 0 },
-          { role: 'bot', message: 'Cabinet des Tilleuls, bonjour.', time: 1500, secondsFromStart: 0.5 },
-          { role: 'user', message: 'Bonjour, un rendez-vous pour Hélène ?', time: 4000, secondsFromStart: 3 },
+          {
+            role: 'bot',
+            message: 'Cabinet des Tilleuls, bonjour.',
+            time: 1500,
+            endTime: 3500,
+            secondsFromStart: 0.5,
+            duration: 2000,
+          },
+          {
+            role: 'user',
+            message: 'Bonjour, un rendez-vous pour Hélène ?',
+            time: 4000,
+            endTime: 6100,
+            secondsFromStart: 3,
+            duration: 2100,
+          },
         ],
       },
     };
@@ -114,6 +128,16 @@ describe('codec', () => {
         vapiJson,
       ]);
     }
+    // The same JSON given as bytes (a page slice), its message timings rewritten inside: read back byte for byte.
+    const fromBytes = packContent(
+      { ...content, vapiJson: Buffer.from(vapiJson), turnsFromVapiJson: true },
+      0,
+      BUILT_IN_DICTIONARY,
+    );
+    expect(fromBytes.equals(derived)).toBe(true);
+    const laidOut = inflateRawSync(derived.subarray(2), { dictionary: BUILT_IN_DICTIONARY }).toString('utf8');
+    expect(laidOut).toMatch(/^\{"d":1,"b":\[[^\]]*\],"j":16\}\n/);
+    expect(laidOut).not.toContain('endTime');
     // Without a Vapi JSON there is nothing to refer to: the turns are copied.
     const alone = packContent({ ...content, vapiJson: null, turnsFromVapiJson: true }, 0, BUILT_IN_DICTIONARY);
     expect(unpackContent(alone, () => BUILT_IN_DICTIONARY)).toMatchObject({ turnsFromVapiJson: false, turns });

@@ -18,13 +18,15 @@
  *         from it, so a copy costs about 150 bytes a call (11 % of the blob) and DEFLATE time, for nothing.
  *         What `vapiTurnsFromJson` reads must not change for stored calls: the search index holds their words. A
  *         change to it is a new `DERIVED_TURNS` version, with the old reading kept, or a migration that rebuilds the
- *         index.
+ *         index. The header may also say `"j": <bits>`: the JSON parts whose bit (1 << part index) is set were stored
+ *         with their message timings rewritten (cache/timings.ts), about 145 bytes a call less.
  * Dictionary 0 is `BUILT_IN_DICTIONARY`; others are rows of `raw_dictionaries`.
  */
 import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Turn, TurnRole } from '../../../shared/domain';
 import { vapiTurnsFromJson } from '../calls/observe';
+import { decodeTimings, encodeTimings } from './timings';
 
 const CONTENT_V1 = 0x04;
 const CONTENT_V2 = 0x05;
@@ -228,23 +230,38 @@ export interface CallContent {
   vapiJson: string | Uint8Array | null;
 }
 
+/** Each value is read from the blob on first use (derived turns parse the Vapi JSON). */
 export interface DecodedContent {
-  /** Read on first use (derived turns parse the Vapi JSON). */
   readonly turns: Turn[];
-  /** The turn texts joined by `\n`: what the search index reads. Read on first use. */
+  /** The turn texts joined by `\n`: what the search index reads. */
   readonly transcript: string;
   /** The turns are read from the Vapi JSON (content v2 `d`): storing them again can refer to it too. */
-  turnsFromVapiJson: boolean;
-  summary: string | null;
-  recordingUrl: string | null;
-  backendJson: string | null;
-  vapiJson: string | null;
+  readonly turnsFromVapiJson: boolean;
+  readonly summary: string | null;
+  readonly recordingUrl: string | null;
+  readonly backendJson: string | null;
+  readonly vapiJson: string | null;
 }
 
 const ROLE_CODES: Record<TurnRole, number> = { user: 0, assistant: 1, system: 2, tool: 3, other: 4 };
 const ROLES: readonly TurnRole[] = ['user', 'assistant', 'system', 'tool', 'other'];
 
-type Header = { t?: [number, string, number | null, number][]; d?: number; b: number[] };
+type Header = { t?: [number, string, number | null, number][]; d?: number; j?: number; b: number[] };
+
+/** Parts 3 and 4: the backend's and Vapi's raw JSON. */
+const JSON_PARTS = [3, 4];
+
+/** A part as it is laid out: text (UTF-8) or bytes, or latin1 text standing for UTF-8 bytes. */
+type Laid = { text: string; encoding: 'utf8' | 'latin1' } | Uint8Array | null;
+
+/** The part with its message timings rewritten when that makes it smaller (see cache/timings.ts), else as it is. */
+function withTimings(part: string | Uint8Array): { laid: Laid; rewritten: boolean } {
+  const latin1 = typeof part !== 'string';
+  const text = latin1 ? Buffer.from(part.buffer, part.byteOffset, part.byteLength).toString('latin1') : part;
+  const encoded = encodeTimings(text);
+  if (encoded === null) return { laid: latin1 ? part : { text: part, encoding: 'utf8' }, rewritten: false };
+  return { laid: { text: encoded, encoding: latin1 ? 'latin1' : 'utf8' }, rewritten: true };
+}
 
 function uleb128(n: number): Buffer {
   const bytes: number[] = [];
@@ -278,14 +295,24 @@ export function packContent(
   transcript = transcriptText(content.turns),
 ): Buffer {
   const derived = content.turnsFromVapiJson === true && content.vapiJson !== null;
-  const parts = [
+  const given = [
     derived ? null : transcript,
     content.summary,
     content.recordingUrl,
     content.backendJson,
     content.vapiJson,
   ];
-  const lengths = parts.map((p) => (p === null ? -1 : typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.length));
+  let rewritten = 0;
+  const parts: Laid[] = given.map((part, i) => {
+    if (part === null) return null;
+    if (!JSON_PARTS.includes(i)) return typeof part === 'string' ? { text: part, encoding: 'utf8' } : part;
+    const laid = withTimings(part);
+    if (laid.rewritten) rewritten |= 1 << i;
+    return laid.laid;
+  });
+  const lengths = parts.map((p) =>
+    p === null ? -1 : p instanceof Uint8Array ? p.length : Buffer.byteLength(p.text, p.encoding),
+  );
   const header: Header = derived
     ? { d: DERIVED_TURNS, b: lengths }
     : {
@@ -297,6 +324,7 @@ export function packContent(
         ]),
         b: lengths,
       };
+  if (rewritten !== 0) header.j = rewritten;
   const head = `${JSON.stringify(header)}\n`;
   const size = Buffer.byteLength(head, 'utf8') + lengths.reduce((sum, n) => sum + Math.max(0, n), 0);
   if (size > scratch.length && size <= MAX_SCRATCH_BYTES)
@@ -305,11 +333,10 @@ export function packContent(
   let at = plain.write(head, 0, 'utf8');
   for (const part of parts) {
     if (part === null) continue;
-    if (typeof part === 'string') at += plain.write(part, at, 'utf8');
-    else {
+    if (part instanceof Uint8Array) {
       plain.set(part, at);
       at += part.length;
-    }
+    } else at += plain.write(part.text, at, part.encoding);
   }
   // A small output chunk: zlib's default (16 KB) is allocated for every call and held by the result, for about 1 KB of
   // output; 2 KB comes from Node's buffer pool.
@@ -341,19 +368,27 @@ export function unpackContent(blob: Uint8Array, dictionaries: (id: number) => Bu
     throw new Error(`Unknown transcript reading ${String(header.d)} in the call cache`);
   }
   let offset = newline + 1;
-  const parts = header.b.map((length) => {
-    if (length < 0) return null;
-    const text = plain.toString('utf8', offset, offset + length);
-    offset += length;
-    return text;
+  const rewritten = header.j ?? 0;
+  // Each part is made a string when first read: a list reads the summary alone.
+  const starts = header.b.map((length) => {
+    const start = offset;
+    offset += Math.max(0, length);
+    return start;
   });
-  const vapiJson = parts[4] ?? null;
+  const read: (string | null | undefined)[] = [];
+  const part = (i: number): string | null => {
+    if (read[i] !== undefined) return read[i];
+    const length = header.b[i] ?? -1;
+    const start = starts[i] ?? 0;
+    const text = length < 0 ? null : plain.toString('utf8', start, start + length);
+    return (read[i] = text === null || (rewritten & (1 << i)) === 0 ? text : decodeTimings(text));
+  };
   const derived = header.d !== undefined;
   let turns: Turn[] | undefined;
   let transcript: string | undefined;
   const readTurns = (): Turn[] => {
-    if (derived) return vapiTurnsFromJson(vapiJson ?? 'null');
-    const text = parts[0] ?? '';
+    if (derived) return vapiTurnsFromJson(part(4) ?? 'null');
+    const text = part(0) ?? '';
     let position = 0;
     return (header.t ?? []).map(([role, label, offsetMs, length]) => {
       const turnText = text.slice(position, position + length);
@@ -371,13 +406,21 @@ export function unpackContent(blob: Uint8Array, dictionaries: (id: number) => Bu
       return (turns ??= readTurns());
     },
     get transcript() {
-      return (transcript ??= derived ? transcriptText(this.turns) : (parts[0] ?? ''));
+      return (transcript ??= derived ? transcriptText(this.turns) : (part(0) ?? ''));
     },
     turnsFromVapiJson: derived,
-    summary: parts[1] ?? null,
-    recordingUrl: parts[2] ?? null,
-    backendJson: parts[3] ?? null,
-    vapiJson,
+    get summary() {
+      return part(1);
+    },
+    get recordingUrl() {
+      return part(2);
+    },
+    get backendJson() {
+      return part(3);
+    },
+    get vapiJson() {
+      return part(4);
+    },
   };
 }
 
