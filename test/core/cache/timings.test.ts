@@ -77,6 +77,41 @@ describe('message timings', () => {
       }),
       { numRuns: 300 },
     );
+    // Messages that are almost Vapi's: a number off by one, a float, a string, a key missing, a time in the future.
+    const perturbed = fc
+      .tuple(
+        messages,
+        fc.array(
+          fc.tuple(
+            fc.nat(20),
+            fc.constantFrom('time', 'endTime', 'secondsFromStart', 'duration'),
+            fc.oneof(
+              fc.integer(),
+              fc.double({ noNaN: true, noDefaultInfinity: true }),
+              fc.string(),
+              fc.constant(undefined),
+            ),
+          ),
+          { maxLength: 4 },
+        ),
+      )
+      .map(([list, changes]) => {
+        for (const [i, key, value] of changes) {
+          const message = list[i % list.length] as Record<string, unknown>;
+          if (value === undefined) delete message[key];
+          else
+            message[key] =
+              typeof value === 'number' && key !== 'secondsFromStart' ? Number(message[key]) + value : value;
+        }
+        return JSON.stringify({ artifact: { messages: list } });
+      });
+    fc.assert(
+      fc.property(perturbed, (text) => {
+        const encoded = encodeTimings(text);
+        expect(encoded === null ? text : decodeTimings(encoded)).toBe(text);
+      }),
+      { numRuns: 500 },
+    );
     fc.assert(
       fc.property(fc.string(), (text) => {
         const encoded = encodeTimings(text);

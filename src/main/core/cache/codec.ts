@@ -26,7 +26,7 @@ import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Turn, TurnRole } from '../../../shared/domain';
 import { vapiTurnsFromJson } from '../calls/observe';
-import { decodeTimings, encodeTimings } from './timings';
+import { decodeTimings, encodeTimingsInto } from './timings';
 
 const CONTENT_V1 = 0x04;
 const CONTENT_V2 = 0x05;
@@ -251,16 +251,22 @@ type Header = { t?: [number, string, number | null, number][]; d?: number; j?: n
 /** Parts 3 and 4: the backend's and Vapi's raw JSON. */
 const JSON_PARTS = [3, 4];
 
-/** A part as it is laid out: text (UTF-8) or bytes, or latin1 text standing for UTF-8 bytes. */
-type Laid = { text: string; encoding: 'utf8' | 'latin1' } | Uint8Array | null;
+/** A part as it is laid out: text (UTF-8) or bytes. */
+type Laid = string | Uint8Array | null;
 
-/** The part with its message timings rewritten when that makes it smaller (see cache/timings.ts), else as it is. */
-function withTimings(part: string | Uint8Array): { laid: Laid; rewritten: boolean } {
-  const latin1 = typeof part !== 'string';
-  const text = latin1 ? Buffer.from(part.buffer, part.byteOffset, part.byteLength).toString('latin1') : part;
-  const encoded = encodeTimings(text);
-  if (encoded === null) return { laid: latin1 ? part : { text: part, encoding: 'utf8' }, rewritten: false };
-  return { laid: { text: encoded, encoding: latin1 ? 'latin1' : 'utf8' }, rewritten: true };
+/** Where each JSON part's rewritten bytes go (reused from call to call, like `scratch`). */
+const rewrites = new Map<number, Buffer>();
+
+/** The JSON part with its message timings rewritten (see cache/timings.ts), or null when nothing was. */
+function withTimings(part: string | Uint8Array, index: number): Uint8Array | null {
+  const bytes = typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
+  let out = rewrites.get(index);
+  if (out === undefined || out.length < bytes.length) {
+    out = Buffer.allocUnsafe(Math.max(bytes.length, 16 * 1024));
+    if (out.length <= MAX_SCRATCH_BYTES) rewrites.set(index, out);
+  }
+  const length = encodeTimingsInto(bytes, out);
+  return length < 0 ? null : out.subarray(0, length);
 }
 
 function uleb128(n: number): Buffer {
@@ -304,15 +310,13 @@ export function packContent(
   ];
   let rewritten = 0;
   const parts: Laid[] = given.map((part, i) => {
-    if (part === null) return null;
-    if (!JSON_PARTS.includes(i)) return typeof part === 'string' ? { text: part, encoding: 'utf8' } : part;
-    const laid = withTimings(part);
-    if (laid.rewritten) rewritten |= 1 << i;
-    return laid.laid;
+    if (part === null || !JSON_PARTS.includes(i)) return part;
+    const shorter = withTimings(part, i);
+    if (shorter === null) return part;
+    rewritten |= 1 << i;
+    return shorter;
   });
-  const lengths = parts.map((p) =>
-    p === null ? -1 : p instanceof Uint8Array ? p.length : Buffer.byteLength(p.text, p.encoding),
-  );
+  const lengths = parts.map((p) => (p === null ? -1 : typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.length));
   const header: Header = derived
     ? { d: DERIVED_TURNS, b: lengths }
     : {
@@ -333,10 +337,11 @@ export function packContent(
   let at = plain.write(head, 0, 'utf8');
   for (const part of parts) {
     if (part === null) continue;
-    if (part instanceof Uint8Array) {
+    if (typeof part === 'string') at += plain.write(part, at, 'utf8');
+    else {
       plain.set(part, at);
       at += part.length;
-    } else at += plain.write(part.text, at, part.encoding);
+    }
   }
   // A small output chunk: zlib's default (16 KB) is allocated for every call and held by the result, for about 1 KB of
   // output; 2 KB comes from Node's buffer pool.
