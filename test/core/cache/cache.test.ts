@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
+import { inflateRawSync } from 'node:zlib';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +8,7 @@ import type { CallListItem, CallListQuery } from '../../../src/shared/domain';
 import type { CallObservation } from '../../../src/main/core/calls/merge';
 import { observeVapiCall } from '../../../src/main/core/calls/observe';
 import type { Cache } from '../../../src/main/core/cache';
-import { BUILT_IN_DICTIONARY, loadDictionary, unpackContent } from '../../../src/main/core/cache/codec';
+import { BUILT_IN_DICTIONARY, dictionaryIdOf, loadDictionary, unpackContent } from '../../../src/main/core/cache/codec';
 import { HIT_END, HIT_START } from '../../../src/main/core/cache/search';
 import { HOUR, MINUTE, T0, backendDetail, backendSummary, tempCache, tempDir, vapiCall, vapiObs } from './helpers';
 
@@ -24,6 +25,20 @@ function inspect(cache: Cache): Database.Database {
     return part === 0 ? content.transcript : content.summary;
   });
   return db;
+}
+
+/** A call's content as packed, before compression (cache/codec.ts): its header, then its parts. */
+function laidOutContent(cache: Cache, id: string): string {
+  const db = inspect(cache);
+  const blob = db.prepare('SELECT content FROM calls WHERE id = ?').pluck().get(id) as Buffer;
+  const dictionaryId = dictionaryIdOf(blob);
+  const stored = db.prepare('SELECT data FROM raw_dictionaries WHERE id = ?').pluck().get(dictionaryId) as
+    Buffer | undefined;
+  db.close();
+  const dictionary = stored === undefined ? BUILT_IN_DICTIONARY : loadDictionary(stored);
+  // The tag byte, then the id in LEB128 (7 bits a byte).
+  const start = 1 + (dictionaryId < 2 ** 7 ? 1 : dictionaryId < 2 ** 14 ? 2 : 3);
+  return inflateRawSync(blob.subarray(start), { dictionary }).toString('utf8');
 }
 
 function ftsIntegrity(cache: Cache): void {
@@ -414,6 +429,36 @@ describe('triggers keep the search index in step', () => {
     cache.upsert([vapiObs({ id: 'c2', extra: { transport: { authorization: 'Bearer abcdefghijklmnop' } } })]);
     expect(stored('c2').turnsFromVapiJson).toBe(false);
     expect(cache.getCall('c2')?.turns.length).toBe(2);
+    ftsIntegrity(cache);
+  });
+
+  it('keeps a page slice of a Vapi call without its copies of the conversation, and gives back the bytes received', () => {
+    const cache = tempCache();
+    const call = vapiCall({
+      id: 'c1',
+      said: [
+        ['bot', 'Bonjour, cabinet Lefèvre.'],
+        ['user', 'Un devis, « vite » !'],
+      ],
+    });
+    const artifact = call.artifact as { messages: { role: string; message: string }[] };
+    Object.assign(artifact, {
+      messagesOpenAIFormatted: artifact.messages.map((m) => ({
+        role: m.role === 'bot' ? 'assistant' : m.role,
+        content: m.message,
+      })),
+    });
+    const bytes = Buffer.from(JSON.stringify(call));
+    cache.upsert([observeVapiCall(call, T0, { json: bytes }) as CallObservation]);
+    const laidOut = laidOutContent(cache, 'c1');
+    expect(laidOut).toContain('"r":["o","t"]');
+    expect(laidOut).toContain('"messagesOpenAIFormatted":0');
+    expect(JSON.stringify(cache.getRawJson('c1')?.vapi)).toBe(bytes.toString('utf8'));
+    expect(cache.getCall('c1')?.turns.map((t) => t.text)).toEqual([
+      'Bonjour, cabinet Lefèvre.',
+      'Un devis, « vite » !',
+    ]);
+    expect(search(cache, 'devis')).toEqual(['c1']);
     ftsIntegrity(cache);
   });
 

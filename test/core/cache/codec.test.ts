@@ -174,6 +174,30 @@ describe('codec', () => {
     expect(() => unpackContent(blob, () => BUILT_IN_DICTIONARY)).toThrow(/Unknown transcript reading 2/);
   });
 
+  it('round-trips contents larger than the small window, with a large dictionary', () => {
+    const prompt = Array.from({ length: 900 }, (_, i) => `Règle ${i} : rappeler le ${(i * 7919) % 997}`).join('. ');
+    const dictionary = dictionaryFromSample(
+      JSON.stringify({ artifact: { messages: [{ role: 'system', message: prompt }] } }),
+    );
+    expect(dictionary.length).toBeGreaterThan(16 * 1024);
+    const turns: Turn[] = Array.from({ length: 300 }, (_, i) => ({
+      role: i % 2 === 0 ? 'assistant' : 'user',
+      label: i % 2 === 0 ? 'AI' : 'User',
+      text: `Phrase ${i} ${'é'.repeat(i % 50)} ${prompt.slice(i * 10, i * 10 + 80)}`,
+      offsetSeconds: i,
+    }));
+    const vapiJson = JSON.stringify({ artifact: { messages: [{ role: 'system', message: prompt }] } });
+    for (const [id, dict] of [
+      [0, BUILT_IN_DICTIONARY],
+      [1, dictionary],
+    ] as const) {
+      const blob = packContent({ turns, summary: 's', recordingUrl: null, backendJson: null, vapiJson }, id, dict);
+      const decoded = unpackContent(blob, () => dict);
+      expect(decoded.turns).toEqual(turns);
+      expect(decoded.vapiJson).toBe(vapiJson);
+    }
+  });
+
   it('refuses an unknown dictionary or format', () => {
     const blob = packContent(
       { turns: [], summary: 's', recordingUrl: null, backendJson: null, vapiJson: null },

@@ -189,13 +189,15 @@ export interface PackedContent {
 export function contentOf(record: CallRecord, dictionaryId: number, dictionary: Buffer): PackedContent {
   const turns: readonly Turn[] = record.transcript.value.turns;
   const vapiTurns = record.vapi?.raw.value.turns;
+  const cut = record.vapi?.raw.value.cut;
   const content: CallContent = {
     turns,
     turnsFromVapiJson: vapiTurns !== undefined && vapiTurns === turns,
+    ...(cut === undefined ? {} : { vapiCopies: cut.copies }),
     summary: record.fields.summary.value,
     recordingUrl: record.fields.recordingUrl.value,
     backendJson: rawOf(record.backend),
-    vapiJson: rawOf(record.vapi),
+    vapiJson: cut === undefined ? rawOf(record.vapi) : cut.bytes,
   };
   const transcript = transcriptText(turns);
   const text = { transcript, summary: content.summary };

@@ -22,6 +22,7 @@
  */
 import type { CallListItem, TranscriptState, Turn } from '../../../shared/domain';
 import { statusFinality } from './status';
+import type { CutCopies } from './vapi-copies';
 
 export type ObservationSource = 'backend-summary' | 'backend-detail' | 'vapi';
 
@@ -84,6 +85,8 @@ export interface RawJson {
    * array). When the merged transcript is that array, the cache stores the turns as a reference to this JSON.
    */
   readonly turns?: readonly Turn[];
+  /** The bytes with Vapi's copies of the conversation cut out (calls/vapi-copies.ts): what the cache stores. */
+  readonly cut?: CutCopies;
 }
 
 export interface CallObservation {

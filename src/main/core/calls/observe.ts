@@ -19,6 +19,7 @@
 import type { TranscriptState, Turn } from '../../../shared/domain';
 import { isNoTranscriptMarker, parseTranscriptText, parseVapiMessages } from '../transcript/parse';
 import type { CallFields, CallObservation, ObservationSource, RawJson, TranscriptValue } from './merge';
+import { type CutCopies, cutCopies } from './vapi-copies';
 
 /** The backend scrubs transcripts of calls that started this long ago. */
 export const BACKEND_SCRUB_AFTER_MS = 24 * 60 * 60 * 1000;
@@ -194,11 +195,17 @@ function lazyRaw(raw: unknown, prompt: string | null, json: Uint8Array | undefin
   const clean = sanitizeRaw(raw);
   if (clean !== raw) return rawFromValue(clean, prompt);
   // Nothing stripped: the caller's bytes are good as they are, and the stored JSON still yields these turns.
-  return json !== undefined ? rawFromBytes(json, prompt, turns) : rawFromValue(clean, prompt, turns);
+  if (json === undefined) return rawFromValue(clean, prompt, turns);
+  return rawFromBytes(json, prompt, turns, turns === undefined ? null : cutCopies(raw, json));
 }
 
 /** Holds the bytes alone, not the parsed call: a sync batching pages keeps observations, not pages, alive. */
-function rawFromBytes(bytes: Uint8Array, prompt: string | null, turns: readonly Turn[] | undefined): RawJson {
+function rawFromBytes(
+  bytes: Uint8Array,
+  prompt: string | null,
+  turns: readonly Turn[] | undefined,
+  cut: CutCopies | null,
+): RawJson {
   let textValue: string | undefined;
   return {
     get text() {
@@ -207,6 +214,7 @@ function rawFromBytes(bytes: Uint8Array, prompt: string | null, turns: readonly 
     bytes,
     prompt,
     ...(turns === undefined ? {} : { turns }),
+    ...(cut === null ? {} : { cut }),
   };
 }
 
