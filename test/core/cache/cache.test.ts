@@ -451,7 +451,7 @@ describe('triggers keep the search index in step', () => {
     const bytes = Buffer.from(JSON.stringify(call));
     cache.upsert([observeVapiCall(call, T0, { json: bytes }) as CallObservation]);
     const laidOut = laidOutContent(cache, 'c1');
-    expect(laidOut).toContain('"r":["o","t"]');
+    expect(laidOut).toContain('"r":["t","o"]');
     expect(laidOut).toContain('"messagesOpenAIFormatted":0');
     expect(JSON.stringify(cache.getRawJson('c1')?.vapi)).toBe(bytes.toString('utf8'));
     expect(cache.getCall('c1')?.turns.map((t) => t.text)).toEqual([

@@ -281,4 +281,24 @@ describe('codec', () => {
     expect(textHash({ transcript: 'a', summary: 'b' })).toBe(textHash({ transcript: 'a', summary: 'b' }));
     expect(Number.isSafeInteger(textHash({ transcript: 'x', summary: null }))).toBe(true);
   });
+
+  it('hashes different texts differently, within 48 bits (property)', () => {
+    const text = fc.record({
+      transcript: fc.string({ unit: 'grapheme', maxLength: 300 }),
+      summary: fc.option(fc.string({ maxLength: 40 }), { nil: null }),
+    });
+    fc.assert(
+      fc.property(text, text, fc.nat(), (x, y, at) => {
+        const hx = textHash(x);
+        expect(hx).toBeGreaterThanOrEqual(0);
+        expect(hx).toBeLessThan(2 ** 48);
+        if (x.transcript !== y.transcript || x.summary !== y.summary) expect(hx).not.toBe(textHash(y));
+        // A one-character edit, the usual change.
+        const i = x.transcript.length === 0 ? 0 : at % x.transcript.length;
+        const edited = `${x.transcript.slice(0, i)}${x.transcript[i] === 'a' ? 'b' : 'a'}${x.transcript.slice(i + 1)}`;
+        expect(textHash({ ...x, transcript: edited })).not.toBe(hx);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });

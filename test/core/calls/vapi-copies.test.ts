@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { copyJson, cutCopies, restoreCopies } from '../../../src/main/core/calls/vapi-copies';
+import { applyCuts, copyJson, findCopies, restoreCopies } from '../../../src/main/core/calls/vapi-copies';
 
 type Message = { role: string; message: string };
 
@@ -24,8 +24,12 @@ function vapiCall(messages: Message[], extra: Record<string, unknown> = {}): Rec
 }
 
 const roundTrip = (call: unknown, text = JSON.stringify(call)) => {
-  const cut = cutCopies(JSON.parse(text), Buffer.from(text));
-  return { cut, back: cut === null ? text : restoreCopies(cut.bytes.toString('utf8'), cut.copies) };
+  const bytes = Buffer.from(text);
+  const found = findCopies(JSON.parse(text), bytes);
+  if (found === null) return { cut: null, back: text };
+  const out = Buffer.alloc(bytes.length);
+  const cut = { copies: found.copies, bytes: out.subarray(0, applyCuts(bytes, found, out)) };
+  return { cut, back: restoreCopies(cut.bytes.toString('utf8'), cut.copies) };
 };
 
 describe("Vapi's copies of the conversation", () => {

@@ -193,11 +193,11 @@ export function contentOf(record: CallRecord, dictionaryId: number, dictionary: 
   const content: CallContent = {
     turns,
     turnsFromVapiJson: vapiTurns !== undefined && vapiTurns === turns,
-    ...(cut === undefined ? {} : { vapiCopies: cut.copies }),
+    ...(cut === undefined ? {} : { vapiCuts: cut }),
     summary: record.fields.summary.value,
     recordingUrl: record.fields.recordingUrl.value,
     backendJson: rawOf(record.backend),
-    vapiJson: cut === undefined ? rawOf(record.vapi) : cut.bytes,
+    vapiJson: rawOf(record.vapi),
   };
   const transcript = transcriptText(turns);
   const text = { transcript, summary: content.summary };

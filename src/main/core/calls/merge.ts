@@ -22,7 +22,7 @@
  */
 import type { CallListItem, TranscriptState, Turn } from '../../../shared/domain';
 import { statusFinality } from './status';
-import type { CutCopies } from './vapi-copies';
+import type { CopyCuts } from './vapi-copies';
 
 export type ObservationSource = 'backend-summary' | 'backend-detail' | 'vapi';
 
@@ -85,8 +85,8 @@ export interface RawJson {
    * array). When the merged transcript is that array, the cache stores the turns as a reference to this JSON.
    */
   readonly turns?: readonly Turn[];
-  /** The bytes with Vapi's copies of the conversation cut out (calls/vapi-copies.ts): what the cache stores. */
-  readonly cut?: CutCopies;
+  /** Where Vapi's copies of the conversation are in `bytes` (calls/vapi-copies.ts): the cache stores them cut out. */
+  readonly cut?: CopyCuts;
 }
 
 export interface CallObservation {

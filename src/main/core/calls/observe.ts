@@ -19,7 +19,7 @@
 import type { TranscriptState, Turn } from '../../../shared/domain';
 import { isNoTranscriptMarker, parseTranscriptText, parseVapiMessages } from '../transcript/parse';
 import type { CallFields, CallObservation, ObservationSource, RawJson, TranscriptValue } from './merge';
-import { type CutCopies, cutCopies } from './vapi-copies';
+import { type CopyCuts, findCopies } from './vapi-copies';
 
 /** The backend scrubs transcripts of calls that started this long ago. */
 export const BACKEND_SCRUB_AFTER_MS = 24 * 60 * 60 * 1000;
@@ -196,7 +196,7 @@ function lazyRaw(raw: unknown, prompt: string | null, json: Uint8Array | undefin
   if (clean !== raw) return rawFromValue(clean, prompt);
   // Nothing stripped: the caller's bytes are good as they are, and the stored JSON still yields these turns.
   if (json === undefined) return rawFromValue(clean, prompt, turns);
-  return rawFromBytes(json, prompt, turns, turns === undefined ? null : cutCopies(raw, json));
+  return rawFromBytes(json, prompt, turns, turns === undefined ? null : findCopies(raw, json));
 }
 
 /** Holds the bytes alone, not the parsed call: a sync batching pages keeps observations, not pages, alive. */
@@ -204,7 +204,7 @@ function rawFromBytes(
   bytes: Uint8Array,
   prompt: string | null,
   turns: readonly Turn[] | undefined,
-  cut: CutCopies | null,
+  cut: CopyCuts | null,
 ): RawJson {
   let textValue: string | undefined;
   return {

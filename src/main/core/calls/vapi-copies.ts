@@ -4,10 +4,10 @@
  * which functions, so the cache can keep a call's raw JSON without the two copies and write them back byte for byte
  * (cache/codec.ts): about 135 bytes of compressed output a call (14 %), and 2 KB less for DEFLATE to read.
  *
- * - `cutCopies(call, bytes)`: the JSON bytes with each copy that is exactly what `copyJson` writes replaced by the
- *   placeholder `0` (`"messagesOpenAIFormatted":0`), and which were; null when none was. Only the first occurrence of
- *   each key is looked at (the key is structural: a quote inside a string is escaped), so on the way back the first
- *   occurrence is the placeholder.
+ * - `findCopies(call, bytes)`: where each copy that is exactly what `copyJson` writes is in the JSON bytes (null:
+ *   none is); `applyCuts(bytes, cuts, out)` writes the bytes with each replaced by the placeholder `0`
+ *   (`"messagesOpenAIFormatted":0`). Only the first occurrence of each key is looked at (the key is structural: a
+ *   quote inside a string is escaped), so on the way back the first occurrence is the placeholder.
  * - `restoreCopies(text, copies)`: the JSON text again, from a text `cutCopies` made.
  * What `copyJson` writes must never change for stored calls (their bytes depend on it): a change is a new copy kind.
  */
@@ -62,21 +62,21 @@ function artifactOf(call: unknown): Json | null {
   return artifact !== null && typeof artifact === 'object' && !Array.isArray(artifact) ? (artifact as Json) : null;
 }
 
-export interface CutCopies {
-  bytes: Buffer;
+/** Where a call's copies are in its JSON bytes: which (in order) and their value ranges, `[start, end)` each. */
+export interface CopyCuts {
   copies: CopyKind[];
+  ranges: number[];
 }
 
-/** See the module comment. `call` is `bytes` parsed. */
-export function cutCopies(call: unknown, bytes: Uint8Array): CutCopies | null {
+/** See the module comment. `call` is `bytes` parsed. Only numbers are kept: the cut is made when the call is packed. */
+export function findCopies(call: unknown, bytes: Uint8Array): CopyCuts | null {
   const artifact = artifactOf(call);
   if (artifact === null) return null;
   const plain = plainMessages(artifact.messages);
   if (plain === null) return null;
   const expected = copiesOf(plain);
   const source = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const cuts: { start: number; end: number }[] = [];
-  const copies: CopyKind[] = [];
+  const found: { kind: CopyKind; start: number; end: number }[] = [];
   for (const kind of KINDS) {
     if ((kind === 'o' ? artifact.messagesOpenAIFormatted : artifact.transcript) === undefined) continue;
     const key = KEYS[kind];
@@ -86,24 +86,29 @@ export function cutCopies(call: unknown, bytes: Uint8Array): CutCopies | null {
     const start = at + key.length;
     const end = start + Buffer.byteLength(expected[kind], 'utf8');
     if (end > source.length || source.toString('utf8', start, end) !== expected[kind]) continue;
-    cuts.push({ start, end });
-    copies.push(kind);
+    found.push({ kind, start, end });
   }
-  if (cuts.length === 0) return null;
-  cuts.sort((a, b) => a.start - b.start);
-  const out = Buffer.allocUnsafe(source.length - cuts.reduce((n, c) => n + c.end - c.start - 1, 0));
-  let written = 0;
-  let from = 0;
-  for (const cut of cuts) {
-    written += source.copy(out, written, from, cut.start);
-    out[written++] = 0x30;
-    from = cut.end;
-  }
-  source.copy(out, written, from);
-  return { bytes: out, copies };
+  if (found.length === 0) return null;
+  found.sort((a, b) => a.start - b.start);
+  return { copies: found.map((f) => f.kind), ranges: found.flatMap((f) => [f.start, f.end]) };
 }
 
-/** The JSON text `cutCopies` was given, from the text it made and the copies it cut. */
+/** The bytes with each cut's value replaced by `0`, written into `out` (as long as `bytes` at least); the length. */
+export function applyCuts(bytes: Uint8Array, cuts: CopyCuts, out: Uint8Array): number {
+  let written = 0;
+  let from = 0;
+  for (let i = 0; i < cuts.ranges.length; i += 2) {
+    const start = cuts.ranges[i] as number;
+    out.set(bytes.subarray(from, start), written);
+    written += start - from;
+    out[written++] = 0x30;
+    from = cuts.ranges[i + 1] as number;
+  }
+  out.set(bytes.subarray(from), written);
+  return written + bytes.length - from;
+}
+
+/** The JSON text `findCopies` read, from the text `applyCuts` made and the copies cut. */
 export function restoreCopies(text: string, copies: readonly CopyKind[]): string {
   if (copies.length === 0) return text;
   const messages = artifactOf(JSON.parse(text))?.messages;
