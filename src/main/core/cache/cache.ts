@@ -43,6 +43,7 @@ import { type ContentReader, type DecodedContent, dictionaryIdOf, unpackContent 
 import type { Dictionaries } from './dictionaries';
 import { type OpenOptions, type OpenedAs, openDatabase } from './open';
 import { RECORD_COLUMNS, ROW_COLUMNS, type RecordRow, contentOf, iso, recordFromRow, rowValues } from './records';
+import { Names } from './names';
 import { snippetParts, toFtsQuery } from './search';
 
 export type UpsertOutcome = 'created' | 'changed' | 'refreshed' | 'unchanged';
@@ -125,13 +126,14 @@ const NEWEST_FIRST = 'ORDER BY c.sort_at DESC, c.pk DESC';
 interface ListRow {
   pk: number;
   id: string;
-  assistant_id: string | null;
+  /** names.id (cache/names.ts), as `phone_number_id`, `status` and `ended_reason`. */
+  assistant_id: number | null;
   assistant_name: string | null;
-  phone_number_id: string | null;
+  phone_number_id: number | null;
   customer_number: string | null;
   customer_name: string | null;
-  status: string | null;
-  ended_reason: string | null;
+  status: number | null;
+  ended_reason: number | null;
   started_at: number | null;
   ended_at: number | null;
   duration_seconds: number | null;
@@ -181,6 +183,8 @@ function sameTranscript(a: TranscriptValue, b: TranscriptValue): boolean {
 export class Cache {
   private readonly statements = new Map<string, Database.Statement>();
 
+  private readonly names: Names;
+
   constructor(
     readonly path: string,
     private readonly db: Database.Database,
@@ -191,6 +195,7 @@ export class Cache {
     readonly setAsidePath: string | null,
   ) {
     db.exec(STAGING_TABLE);
+    this.names = new Names(db);
   }
 
   get rebuilt(): boolean {
@@ -249,7 +254,8 @@ export class Cache {
         for (const [key, value] of Object.entries(options.syncState ?? {})) this.writeSyncState(key, value);
       })();
     } catch (error) {
-      // A dictionary made in the rolled-back transaction is gone: forget it before anything is packed with it.
+      // A dictionary or name made in the rolled-back transaction is gone: forget it before anything refers to it.
+      this.names.invalidate();
       this.dictionaries.invalidate();
       this.dictionaries.load();
       throw translate(error);
@@ -265,7 +271,7 @@ export class Cache {
     let storedBlob: Buffer | undefined;
     const blob = () =>
       (storedBlob ??= this.sql('SELECT content FROM calls WHERE pk = ?').pluck().get(row?.pk) as Buffer);
-    const before = row === undefined ? null : recordFromRow(row, () => this.decode(blob()));
+    const before = row === undefined ? null : recordFromRow(row, this.names, () => this.decode(blob()));
     const merged = mergeObservations(observations, before);
 
     if (row === undefined || before === null) {
@@ -311,7 +317,7 @@ export class Cache {
   /** Stages a row for the batch's one INSERT and one UPDATE (`content` null: the stored one stays). */
   private stage(record: CallRecord, pk: number | null, content: { hash: number; blob: Buffer } | null): void {
     // Positional parameters: binding two dozen named ones costs more than the row's SQL.
-    const values = rowValues(record);
+    const values = rowValues(record, this.names);
     values.push(pk, content === null ? 0 : 1, content?.hash ?? null, content?.blob ?? null);
     this.sql(STAGE).run(values);
   }
@@ -380,13 +386,13 @@ export class Cache {
   private toListItem(row: ListRow): CallListItem {
     return {
       id: row.id,
-      assistantId: row.assistant_id,
+      assistantId: this.names.valueOf(row.assistant_id),
       assistantName: row.assistant_name,
-      phoneNumberId: row.phone_number_id,
+      phoneNumberId: this.names.valueOf(row.phone_number_id),
       customerNumber: row.customer_number,
       customerName: row.customer_name,
-      status: row.status,
-      endedReason: row.ended_reason,
+      status: this.names.valueOf(row.status),
+      endedReason: this.names.valueOf(row.ended_reason),
       startedAt: iso(row.started_at),
       endedAt: iso(row.ended_at),
       durationSeconds: row.duration_seconds,
@@ -406,11 +412,12 @@ export class Cache {
     const params: Record<string, unknown> = { limit: query.limit + 1 };
     if (query.status !== undefined) {
       where.push('c.status = @status');
-      params.status = query.status;
+      // A status no call has ever had matches nothing.
+      params.status = this.names.find(query.status) ?? -1;
     }
     if (query.assistantId !== undefined) {
       where.push('c.assistant_id = @assistant');
-      params.assistant = query.assistantId;
+      params.assistant = this.names.find(query.assistantId) ?? -1;
     }
     if (query.from !== undefined) {
       where.push('c.sort_at >= @from');
@@ -590,7 +597,7 @@ export class Cache {
       const rows = this.sql(
         `SELECT ${SYNC_INFO_COLUMNS} FROM calls c WHERE ${filter} ${NEWEST_FIRST} LIMIT @limit`,
       ).all(params) as SyncInfoRow[];
-      return rows.map(toSyncInfo);
+      return rows.map((row) => toSyncInfo(row, this.names));
     });
   }
 
@@ -607,7 +614,7 @@ export class Cache {
         const select = this.sql(`SELECT ${SYNC_INFO_COLUMNS} FROM calls c WHERE c.id = ?`);
         for (const id of ids) {
           const row = select.get(id) as SyncInfoRow | undefined;
-          if (row) found.set(row.id, toSyncInfo(row));
+          if (row) found.set(row.id, toSyncInfo(row, this.names));
         }
         return found;
       })(),
@@ -691,19 +698,20 @@ interface SyncInfoRow {
   id: string;
   in_backend: number;
   in_vapi: number;
-  status: string | null;
+  /** names.id */
+  status: number | null;
   transcript_state: TranscriptState;
   started_at: number | null;
   backend_seen_at: number | null;
   vapi_seen_at: number | null;
 }
 
-function toSyncInfo(row: SyncInfoRow): CallSyncInfo {
+function toSyncInfo(row: SyncInfoRow, names: Names): CallSyncInfo {
   return {
     id: row.id,
     inBackend: row.in_backend === 1,
     inVapi: row.in_vapi === 1,
-    status: row.status,
+    status: names.valueOf(row.status),
     transcriptState: row.transcript_state,
     startedAt: iso(row.started_at),
     backendSeenAt: iso(row.backend_seen_at),

@@ -42,6 +42,14 @@ export const COLUMN_OF: Partial<Record<CallField, string>> = {
   cost: 'cost',
 };
 const TIME_FIELDS = new Set<CallField>(['createdAt', 'startedAt', 'endedAt']);
+/** Fields whose column holds a `names` id (cache/names.ts), not the string. */
+const NAMED_FIELDS = new Set<CallField>(['assistantId', 'phoneNumberId', 'status', 'endedReason']);
+
+/** The calls table's names (cache/names.ts), both ways. */
+export interface NameTable {
+  idOf(value: string | null): number | null;
+  valueOf(id: number | null): string | null;
+}
 
 export const RECORD_COLUMNS = [
   'pk',
@@ -84,7 +92,7 @@ function lazy<T>(get: () => T, stamp: Stamp): Stamped<T> {
  * The record of a stored call. `content` is called at most once, and only if the merge or the write needs a packed
  * value: a turn, the summary, the recording URL or a raw JSON.
  */
-export function recordFromRow(row: RecordRow, content: () => DecodedContent): CallRecord {
+export function recordFromRow(row: RecordRow, names: NameTable, content: () => DecodedContent): CallRecord {
   let decoded: DecodedContent | undefined;
   const get = () => (decoded ??= content());
   const stamps = unpackStamps(row.stamps);
@@ -96,7 +104,14 @@ export function recordFromRow(row: RecordRow, content: () => DecodedContent): Ca
       fields[field] = lazy(() => (field === 'summary' ? get().summary : get().recordingUrl), stamp);
     } else {
       const value = (row[column] ?? null) as string | number | null;
-      fields[field] = { value: TIME_FIELDS.has(field) ? iso(value as number | null) : value, stamp };
+      fields[field] = {
+        value: TIME_FIELDS.has(field)
+          ? iso(value as number | null)
+          : NAMED_FIELDS.has(field)
+            ? names.valueOf(value as number | null)
+            : value,
+        stamp,
+      };
     }
   });
   const transcript: TranscriptValue = {
@@ -135,7 +150,7 @@ export function recordFromRow(row: RecordRow, content: () => DecodedContent): Ca
 }
 
 /** Everything of a row but its content. */
-export function rowParams(record: CallRecord): Record<string, unknown> {
+export function rowParams(record: CallRecord, names: NameTable): Record<string, unknown> {
   const params: Record<string, unknown> = {
     id: record.id,
     sort_at: sortTimeOf(record),
@@ -152,28 +167,35 @@ export function rowParams(record: CallRecord): Record<string, unknown> {
     const column = COLUMN_OF[field];
     if (column === undefined) continue;
     const value = record.fields[field].value;
-    params[column] = TIME_FIELDS.has(field) ? ms(value as string | null) : value;
+    params[column] = TIME_FIELDS.has(field)
+      ? ms(value as string | null)
+      : NAMED_FIELDS.has(field)
+        ? names.idOf(value as string | null)
+        : value;
   }
   return params;
 }
 
 /** `rowParams` as values in `ROW_COLUMNS` order (for positional parameters). */
-export function rowValues(record: CallRecord): unknown[] {
-  const params = rowParams(record);
+export function rowValues(record: CallRecord, names: NameTable): unknown[] {
+  const params = rowParams(record, names);
   return ROW_COLUMNS.map((column) => params[column]);
 }
 
 export const ROW_COLUMNS = Object.keys(
-  rowParams({
-    id: '',
-    fields: Object.fromEntries(
-      CALL_FIELDS.map((f) => [f, { value: null, stamp: [] }]),
-    ) as unknown as CallRecord['fields'],
-    transcript: { value: { state: 'none', turns: [] }, stamp: [] },
-    backend: null,
-    vapi: null,
-    firstSeenAt: 0,
-  }),
+  rowParams(
+    {
+      id: '',
+      fields: Object.fromEntries(
+        CALL_FIELDS.map((f) => [f, { value: null, stamp: [] }]),
+      ) as unknown as CallRecord['fields'],
+      transcript: { value: { state: 'none', turns: [] }, stamp: [] },
+      backend: null,
+      vapi: null,
+      firstSeenAt: 0,
+    },
+    { idOf: () => null, valueOf: () => null },
+  ),
 );
 
 const rawOf = (track: SourceTrack | null): string | Uint8Array | null =>

@@ -3,7 +3,7 @@
  * transaction that also sets `user_version` to its number. Never edit a migration that has shipped: add the next one.
  */
 import { sql as init } from './001_init';
-import { sql as contentV2 } from './002_content_v2';
+import { sql as compact } from './002_compact';
 
 export interface Migration {
   version: number;
@@ -13,7 +13,7 @@ export interface Migration {
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'init', sql: init },
-  { version: 2, name: 'content v2', sql: contentV2 },
+  { version: 2, name: 'compact', sql: compact },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
