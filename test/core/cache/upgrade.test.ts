@@ -100,3 +100,18 @@ describe('upgrading a schema 1 cache', () => {
     expect(fileHealth(path)).toEqual({ integrity: 'ok', fts: 'ok', calls: 5, distinctIds: 5 });
   });
 });
+
+describe('names shared by two connections', () => {
+  // The app runs one instance; a second connection stands for a sync process that wrote and exited meanwhile.
+  it('a name another connection added is found, and adding it again is no conflict', () => {
+    const path = join(tempDir(), 'calls.db');
+    const first = tempCache(path);
+    first.upsert([backendDetail({ id: 'c1', status: 'completed', transcript: null })]);
+    const second = tempCache(path);
+    second.upsert([backendDetail({ id: 'c2', at: 1, status: 'failed', transcript: null })]);
+    // The first connection has never seen "failed": it reads it when it meets its number, and adds nothing twice.
+    expect(first.getCall('c2')?.status).toBe('failed');
+    first.upsert([backendDetail({ id: 'c3', at: 2, status: 'failed', transcript: null })]);
+    expect(second.listCalls({ limit: 10, status: 'failed' }).items.map((c) => c.id)).toEqual(['c3', 'c2']);
+  });
+});

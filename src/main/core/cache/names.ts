@@ -38,7 +38,13 @@ export class Names {
     this.load();
     const known = this.byValue.get(value);
     if (known !== undefined) return known;
-    const id = Number(this.db.prepare('INSERT INTO names (value) VALUES (?)').run(value).lastInsertRowid);
+    // Another connection (a second copy of the app, a sync killed mid-way then restarted) may have added it since.
+    const id = this.db
+      .prepare(
+        'INSERT INTO names (value) VALUES (?) ON CONFLICT (value) DO UPDATE SET value = excluded.value RETURNING id',
+      )
+      .pluck()
+      .get(value) as number;
     this.byValue.set(value, id);
     this.byId.set(id, value);
     return id;
@@ -52,7 +58,13 @@ export class Names {
   valueOf(id: number | null): string | null {
     if (id === null) return null;
     this.load();
-    const value = this.byId.get(id);
+    let value = this.byId.get(id);
+    if (value === undefined) {
+      // Added by another connection since this one read them.
+      this.invalidate();
+      this.load();
+      value = this.byId.get(id);
+    }
     if (value === undefined) throw new Error(`Unknown name ${id} in the call cache`);
     return value;
   }
