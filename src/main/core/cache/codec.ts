@@ -3,10 +3,10 @@
  * source's raw JSON, in one compressed blob (`calls.content`).
  *
  * Why one blob: on realistic calls (a minute or two, under 1 KB of transcript, 5–8 KB of Vapi JSON) fixed per-call
- * costs dominate the cache's size. Packed together, the raw JSON's copies of the transcript (`artifact.messages`,
- * `artifact.transcript`, `messagesOpenAIFormatted`), of the summary and of the recording URL become back-references to
- * the text that comes first; and a per-assistant dictionary (a blanked sample call of that assistant, its system prompt
- * included) turns the ids, URLs, keys and prompt every call repeats into back-references too.
+ * costs dominate the cache's size. What can be rebuilt exactly from the raw JSON is not stored twice (content v2
+ * below); what is repeated anyway (the summary, the recording URL) becomes back-references to the text that comes
+ * first; and a per-assistant dictionary (a blanked sample call of that assistant, its system prompt included) turns
+ * the ids, URLs, keys and prompt every call repeats into back-references too.
  *
  * Blob: one tag byte, then the dictionary id (unsigned LEB128), then raw DEFLATE with that preset dictionary:
  *   0x04  content v1: `<header JSON>\n<transcript><summary><recording URL><backend JSON><vapi JSON>` (UTF-8), where
@@ -21,7 +21,7 @@
  *         index. The header may also say `"j": <bits>`: the JSON parts whose bit (1 << part index) is set were stored
  *         with their message timings rewritten (cache/timings.ts), about 145 bytes a call less; and `"r": [...]`:
  *         the Vapi JSON was stored with these copies of the conversation cut out (calls/vapi-copies.ts), about 135
- *         bytes a call less.
+ *         bytes a call less. Cuts are made first, then timings rewritten; reading undoes them in the other order.
  * Dictionary 0 is `BUILT_IN_DICTIONARY`; others are rows of `raw_dictionaries`.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';

@@ -8,7 +8,7 @@
  *   none is); `applyCuts(bytes, cuts, out)` writes the bytes with each replaced by the placeholder `0`
  *   (`"messagesOpenAIFormatted":0`). Only the first occurrence of each key is looked at (the key is structural: a
  *   quote inside a string is escaped), so on the way back the first occurrence is the placeholder.
- * - `restoreCopies(text, copies)`: the JSON text again, from a text `cutCopies` made.
+ * - `restoreCopies(text, copies)`: the JSON text again, from a text `applyCuts` made.
  * What `copyJson` writes must never change for stored calls (their bytes depend on it): a change is a new copy kind.
  */
 /** `o`: `messagesOpenAIFormatted`; `t`: the `AI:` / `User:` transcript. */
