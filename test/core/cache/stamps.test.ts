@@ -47,6 +47,24 @@ describe('merge stamps, packed', () => {
     expect(packStamps(recordWith(fields, [3, 2, v], null, [v])).length).toBeLessThan(60);
   });
 
+  it('write an observation time once however many stamps hold it, and read v1 stamps as they were', () => {
+    const v = Date.parse('2026-01-15T10:05:00Z');
+    const fields = CALL_FIELDS.map((f) => (f === 'status' ? [4, 2, v] : f === 'cost' ? [v, 3] : [2, v]));
+    const packed = packStamps(recordWith(fields, [3, 2, v], null, [v]));
+    // 2v in LEB128 takes 6 bytes: written once, then a 1-byte repeat in each of the 4 other stamps.
+    expect(packed.length).toBeLessThan(CALL_FIELDS.length + 3 + 1 + 1 + 5 * 3 + 6 + 4 + 4);
+    expect(unpackStamps(packed).fields).toEqual(fields);
+    // v1, as schema 1 wrote it: one stamp [2, 1000], every field and the Vapi raw on it, no transcript or backend.
+    const refs = [...CALL_FIELDS.map(() => 1), 0, 0, 1];
+    const v1 = Buffer.from([1, 2, 4, 0xd0, 0x0f, ...refs]);
+    expect(unpackStamps(v1)).toEqual({
+      fields: CALL_FIELDS.map(() => [2, 1000]),
+      transcript: [],
+      backend: [],
+      vapi: [2, 1000],
+    });
+  });
+
   it('refuse what is not a whole number', () => {
     expect(() => packStamps(recordWith([[1.5]], [], null, null))).toThrow(/not a rank or a time/);
   });

@@ -1,10 +1,17 @@
 /**
  * The merge stamps of a call (calls/merge.ts), packed small: they sit in every row and a call's fields mostly share
- * one or two stamps. Layout, all LEB128 (stamp values zigzag-encoded, so a time before 1970 survives): the number of
- * distinct stamps; each stamp as its length then its values; then one reference per field (`CALL_FIELDS` order), then the transcript's, the backend raw's and the Vapi
- * raw's, each the stamp's index plus one (0: none).
+ * one or two stamps. Layout, all LEB128 (stamp values zigzag-encoded, so a time before 1970 survives):
+ * - v1 (schema 1): the number of distinct stamps; each stamp as its length then its values; then one reference per
+ *   field (`CALL_FIELDS` order), then the transcript's, the backend raw's and the Vapi raw's, each the stamp's index
+ *   plus one (0: none).
+ * - v2: the byte `V2` (never a v1 count: a call has far fewer distinct stamps), then as v1, but each value written as
+ *   its zigzag plus one, or 0 for "the same as the last value of 128 or more": the stamps of one observation share
+ *   its time (6 bytes), which v1 wrote in each of them (about 15 bytes a call).
  */
 import { CALL_FIELDS, type CallRecord, type Stamp } from '../calls/merge';
+
+/** First byte of v2: a v1 count would need 127 distinct stamps, and a call has at most `CALL_FIELDS` + 3. */
+const V2 = 0x7f;
 
 export interface UnpackedStamps {
   fields: Stamp[];
@@ -51,11 +58,20 @@ export function packStamps(record: CallRecord): Buffer {
     ref(record.backend?.raw.stamp),
     ref(record.vapi?.raw.stamp),
   ];
-  const out: number[] = [];
+  const out: number[] = [V2];
   write(out, table.length);
+  let last = -1;
   for (const stamp of table) {
     write(out, stamp.length);
-    for (const value of stamp) write(out, zigzag(value));
+    for (const value of stamp) {
+      const z = zigzag(value);
+      if (z === last) {
+        out.push(0);
+        continue;
+      }
+      write(out, z + 1);
+      if (z >= 128) last = z;
+    }
   }
   for (const r of refs) write(out, r);
   return Buffer.from(out);
@@ -74,10 +90,24 @@ export function unpackStamps(bytes: Uint8Array): UnpackedStamps {
       if ((byte & 0x80) === 0) return n;
     }
   };
+  const v2 = bytes[0] === V2;
+  if (v2) at = 1;
+  let last = -1;
+  const value = (): number => {
+    if (!v2) return unzigzag(read());
+    const token = read();
+    if (token === 0) {
+      if (last < 0) throw new Error('A merge stamp repeats a value before any in the call cache');
+      return unzigzag(last);
+    }
+    const z = token - 1;
+    if (z >= 128) last = z;
+    return unzigzag(z);
+  };
   const table: Stamp[] = [];
   for (let count = read(); count > 0; count--) {
     const stamp: number[] = [];
-    for (let length = read(); length > 0; length--) stamp.push(unzigzag(read()));
+    for (let length = read(); length > 0; length--) stamp.push(value());
     table.push(stamp);
   }
   const stampAt = (r: number): Stamp => (r === 0 ? [] : (table[r - 1] ?? []));
