@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeTimings, encodeTimings } from '../../../src/main/core/cache/timings';
+import { decodeTimings, encodeTimingsInto } from '../../../src/main/core/cache/timings';
+
+/** `encodeTimingsInto` for a text: the rewritten text, or null when nothing is rewritten. */
+function encodeTimings(text: string): string | null {
+  const bytes = Buffer.from(text, 'utf8');
+  const out = Buffer.allocUnsafe(bytes.length);
+  const length = encodeTimingsInto(bytes, out);
+  return length < 0 ? null : out.toString('utf8', 0, length);
+}
 
 /** Messages as Vapi writes them: times from `start`, `secondsFromStart` from the first one. */
 function vapiMessages(start: number, gaps: number[], durations: number[]): Record<string, unknown>[] {

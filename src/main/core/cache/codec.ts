@@ -269,10 +269,14 @@ const JSON_PARTS = [3, 4];
 /** A part as it is laid out: text (UTF-8) or bytes. */
 type Laid = string | Uint8Array | null;
 
-/** Where each JSON part's cut and rewritten bytes go (reused from call to call, like `scratch`). */
-const rewrites = new Map<string, Buffer>();
+/**
+ * Where each JSON part's cut and rewritten bytes go, reused from call to call like `scratch`: slot `CUT` for the cut
+ * Vapi JSON, a JSON part's index for its rewritten timings.
+ */
+const rewrites = new Map<number, Buffer>();
+const CUT = 0;
 
-function reusable(key: string, size: number): Buffer {
+function reusable(key: number, size: number): Buffer {
   let out = rewrites.get(key);
   if (out === undefined || out.length < size) {
     out = Buffer.allocUnsafe(Math.max(size, 16 * 1024));
@@ -284,7 +288,7 @@ function reusable(key: string, size: number): Buffer {
 /** The JSON part with its message timings rewritten (see cache/timings.ts), or null when nothing was. */
 function withTimings(part: string | Uint8Array, index: number): Uint8Array | null {
   const bytes = typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
-  const out = reusable(`timings ${index}`, bytes.length);
+  const out = reusable(index, bytes.length);
   const length = encodeTimingsInto(bytes, out);
   return length < 0 ? null : out.subarray(0, length);
 }
@@ -334,7 +338,7 @@ export function packContent(
     if (part === null || !JSON_PARTS.includes(i)) return part;
     let json = part;
     if (i === 4 && cuts !== undefined && part instanceof Uint8Array) {
-      const out = reusable('cut', part.length);
+      const out = reusable(CUT, part.length);
       json = out.subarray(0, applyCuts(part, cuts, out));
     }
     const shorter = withTimings(json, i);

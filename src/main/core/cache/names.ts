@@ -15,6 +15,8 @@ export class Names {
   private byValue = new Map<string, number>();
   private byId = new Map<number, string>();
   private loaded = false;
+  // Prepared on first use: most opens only read.
+  private insert: Database.Statement | undefined;
 
   constructor(private readonly db: Database.Database) {}
 
@@ -39,12 +41,12 @@ export class Names {
     const known = this.byValue.get(value);
     if (known !== undefined) return known;
     // Another connection (a second copy of the app, a sync killed mid-way then restarted) may have added it since.
-    const id = this.db
+    this.insert ??= this.db
       .prepare(
         'INSERT INTO names (value) VALUES (?) ON CONFLICT (value) DO UPDATE SET value = excluded.value RETURNING id',
       )
-      .pluck()
-      .get(value) as number;
+      .pluck();
+    const id = this.insert.get(value) as number;
     this.byValue.set(value, id);
     this.byId.set(id, value);
     return id;

@@ -4,7 +4,7 @@
  * Each message Vapi writes in `artifact.messages` carries four numbers, `"time":1796316836765,"endTime":
  * 1796316843487,"secondsFromStart":0.914,"duration":6722`: about 60 digits that DEFLATE can barely shorten, for what is
  * two numbers of information. `endTime` is `time + duration`, and `secondsFromStart` is the time since the first
- * timed message (`(time - t0) / 1000`, as JavaScript writes it). `encodeTimings` writes such a message as
+ * timed message (`(time - t0) / 1000`, as JavaScript writes it). `encodeTimingsInto` writes such a message as
  * `"time":~<ms since the previous one>,"duration":6722`, which saves about 145 bytes of compressed output a call
  * (12 %) on the Vapi fake's calls; `decodeTimings` writes the four numbers back, byte for byte.
  *
@@ -93,15 +93,7 @@ function isSecondsOf(seconds: string, ms: number): boolean {
   return Number(fraction) * 10 ** (3 - fraction.length) === ms % 1000;
 }
 
-/** `encodeTimingsInto` for a text: the rewritten text, or null when nothing is rewritten. */
-export function encodeTimings(text: string): string | null {
-  const bytes = Buffer.from(text, 'utf8');
-  const out = Buffer.allocUnsafe(bytes.length);
-  const length = encodeTimingsInto(bytes, out);
-  return length < 0 ? null : out.toString('utf8', 0, length);
-}
-
-/** The text `encodeTimings` was given. */
+/** The text `encodeTimingsInto` was given (as UTF-8 bytes). */
 export function decodeTimings(text: string): string {
   const first = FIRST.exec(text);
   if (first === null) return text;
