@@ -72,6 +72,7 @@ export const SYSTEM_NEEDS = [
   { command: 'make', pkg: 'make', why: 'building native modules (node-gyp)', for: ['test', 'demo'] },
   { command: 'g++', pkg: 'g++', why: 'building native modules (node-gyp)', for: ['test', 'demo'] },
   { command: 'pkg-config', pkg: 'pkg-config', why: 'finding libsecret to build keytar', for: ['test', 'demo'] },
+  { command: 'openssl', pkg: 'openssl', why: 'a self-signed certificate for the HTTPS proxy tests', for: ['test'] },
 ];
 export const LIBSECRET = { pkg: 'libsecret-1-dev', why: 'building keytar (the OS keychain)' };
 

@@ -66,7 +66,7 @@ async function listenRecording(
 }
 
 /** A self-signed certificate for 127.0.0.1 and localhost, made by openssl for this run. */
-export function selfSignedCertificate(): { key: string; cert: string } {
+function selfSignedCertificate(): { key: string; cert: string } {
   const dir = mkdtempSync(join(tmpdir(), 'ava-tls-'));
   try {
     execFileSync(
