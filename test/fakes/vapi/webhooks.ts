@@ -6,6 +6,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonObject, ServerConfig } from '../worlds/types';
 
 /** Vapi's default `serverMessages` when an assistant sets none (SDK docs). */
@@ -137,18 +138,9 @@ export async function deliverMessage(
     if (attempt <= maxRetries && plan) {
       const base = Math.max(0, Number(plan.baseDelaySeconds) || 0) * 1000 * scale;
       const delay = plan.type === 'exponential' ? base * 2 ** (attempt - 1) : base;
-      // The signal is shared by every delivery of the fake: the listener goes when the wait ends, whichever way.
-      await new Promise<void>((resolve) => {
-        const onAbort = (): void => {
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          options.signal?.removeEventListener('abort', onAbort);
-          resolve();
-        }, delay);
-        options.signal?.addEventListener('abort', onAbort, { once: true });
-      });
+      // The signal is shared by every delivery of the fake: the timers API removes its listener when the wait ends,
+      // whichever way; an abort ends the wait early (and the next attempt sees the aborted signal).
+      await sleep(delay, undefined, { signal: options.signal }).catch(() => undefined);
     }
   }
   return attempts;
