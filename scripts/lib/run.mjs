@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { have, log } from './deps.mjs';
+import { SYSTEM_NEEDS, have, log } from './deps.mjs';
 import { ROOT } from './electron-runtime.cjs';
 
 export function buildApp() {
@@ -12,11 +12,10 @@ export function buildApp() {
   if (result.status !== 0) throw new Error('The build failed.');
 }
 
-/** The Debian packages a throwaway keyring needs, by the command each provides. */
-export const THROWAWAY_KEYRING_NEEDS = [
-  { command: 'dbus-run-session', pkg: 'dbus' },
-  { command: 'gnome-keyring-daemon', pkg: 'gnome-keyring' },
-];
+/** The Debian packages a throwaway keyring needs, by the command each provides (rows of `SYSTEM_NEEDS`). */
+export const THROWAWAY_KEYRING_NEEDS = SYSTEM_NEEDS.filter((need) =>
+  ['dbus-run-session', 'gnome-keyring-daemon'].includes(need.command),
+);
 
 /**
  * Throws, naming the packages to install, when this machine cannot give the demo a throwaway keyring (Linux without

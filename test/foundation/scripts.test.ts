@@ -37,10 +37,12 @@ const load = async <T>(file: string): Promise<T> => (await import(pathToFileURL(
 const deps = await load<Deps>('scripts/lib/deps.mjs');
 const run = await load<Run>('scripts/lib/run.mjs');
 const source = (file: string) => readFileSync(join(ROOT, file), 'utf8');
+/** The system packages `.ci/run` installs. */
+const aptPackages = (): string[] => /APT_PACKAGES="([^"]+)"/.exec(source('.ci/run'))?.[1]?.split(/\s+/) ?? [];
 
 describe('system packages', () => {
   it('checks exactly what .ci/run installs', () => {
-    const apt = /APT_PACKAGES="([^"]+)"/.exec(source('.ci/run'))?.[1]?.split(/\s+/) ?? [];
+    const apt = aptPackages();
     expect(apt.length).toBeGreaterThan(0);
     const checked = [...deps.SYSTEM_NEEDS.filter((n) => n.for.includes('test')).map((n) => n.pkg), deps.LIBSECRET.pkg];
     expect(new Set(checked)).toEqual(new Set(apt));
@@ -49,9 +51,7 @@ describe('system packages', () => {
 
   it('names every missing package for the tests, and the demo what it needs to build keytar and a keyring', () => {
     const nothing = { have: () => false, haveLibsecret: () => false };
-    expect(new Set(deps.missingSystemPackages('test', nothing).packages)).toEqual(
-      new Set(/APT_PACKAGES="([^"]+)"/.exec(source('.ci/run'))![1]!.split(/\s+/)),
-    );
+    expect(new Set(deps.missingSystemPackages('test', nothing).packages)).toEqual(new Set(aptPackages()));
     const demo = deps.missingSystemPackages('demo', nothing).packages;
     for (const pkg of ['dbus', 'gnome-keyring', 'libsecret-1-dev', 'python3', 'make', 'g++', 'pkg-config']) {
       expect(demo).toContain(pkg);
