@@ -14,16 +14,13 @@
 import { VapiCallListSchema } from '../src/main/core/clients/schemas';
 import { Redactor } from '../src/main/core/log/redact';
 import { argNumber, sourceFromArgs } from './cache-source';
+import { Targets } from './targets';
 
 const PAGE = argNumber('--page', 1000);
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-function verdict(ok: boolean): string {
-  return ok ? 'PASS' : 'FAIL';
 }
 
 async function main(): Promise<void> {
@@ -37,6 +34,7 @@ async function main(): Promise<void> {
   if (!body) throw new Error('the source served no page');
   const page = JSON.parse(body.toString('utf8')) as unknown[];
   if (page.length !== PAGE) throw new Error(`expected a page of ${PAGE} calls, got ${page.length}`);
+  const targets = new Targets();
 
   for (let i = 0; i < 3; i++) VapiCallListSchema.parse(page);
   const runs: number[] = [];
@@ -50,7 +48,8 @@ async function main(): Promise<void> {
   const msPerThousand = (pageMs * 1000) / PAGE;
   console.log(
     `edge check of a GET /call page: ${PAGE} calls (${(body.length / 1024).toFixed(0)} KB) in ${pageMs.toFixed(2)} ms ` +
-      `(median of 15), ${msPerThousand.toFixed(1)} µs a call (target < 25 ms for 1,000: ${verdict(msPerThousand < 25)})`,
+      `(median of 15), ${msPerThousand.toFixed(1)} µs a call ` +
+      targets.check('edge check of 1,000 calls', msPerThousand, '<', 25, ' ms'),
   );
 
   const redactor = new Redactor({ secretHeaderNames: ['x-vapi-secret'] });
@@ -70,8 +69,10 @@ async function main(): Promise<void> {
   for (let i = 0; i < n; i++) redactor.redact(line);
   const perLineUs = ((performance.now() - t0) * 1000) / n;
   console.log(
-    `redaction of a log line (20 secrets registered): ${perLineUs.toFixed(2)} µs (target < 50 µs: ${verdict(perLineUs < 50)})`,
+    `redaction of a log line (20 secrets registered): ${perLineUs.toFixed(2)} µs ` +
+      targets.check('redaction of a log line', perLineUs, '<', 50, ' µs'),
   );
+  targets.report();
 }
 
 main().catch((error: unknown) => {
