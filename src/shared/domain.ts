@@ -8,6 +8,7 @@ import { z } from 'zod';
 // Settings: the small, versioned file in the app data folder. No secret ever lives here.
 
 import { LANGUAGES } from './enums';
+import type { ErrorCode } from './errors';
 
 export { LANGUAGES, type Language } from './enums';
 
@@ -245,7 +246,7 @@ export interface SyncSourceResult {
   /** Calls created or changed in the cache by this run. */
   changed: number;
   finishedAt: string;
-  error?: { code: string; message: string };
+  error?: { code: ErrorCode; message: string };
   /** Why the source was skipped, when it was. */
   skipped?: SyncPauseReason;
 }

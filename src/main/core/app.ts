@@ -340,10 +340,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         await session.restore();
       } catch (error) {
         logger.warn('core: session not restored', { error });
-        if (error instanceof AppError && error.code === 'keychain-unavailable') {
+        if (error instanceof KeychainUnavailableError) {
           // The problem's code, so the renderer shows its own sentence for it in the user's language.
-          const problem = error instanceof KeychainUnavailableError ? error.problem : 'unknown';
-          emit('notice', { kind: 'keychain-unavailable', message: error.message, params: { problem } });
+          emit('notice', { kind: 'keychain-unavailable', message: error.message, params: { problem: error.problem } });
         }
       }
       try {

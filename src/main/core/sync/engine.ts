@@ -6,7 +6,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { SyncPauseReason, SyncProgress, SyncSource, SyncSourceResult, SyncStatus } from '../../../shared/domain';
-import { AppError } from '../../../shared/errors';
+import { AppError, type ErrorCode } from '../../../shared/errors';
 import type { AuthSession } from '../auth/session';
 import type { Cache } from '../cache/cache';
 import type { BackendClient } from '../clients/backend';
@@ -46,7 +46,13 @@ export const OPTIMIZE_AFTER_CALLS = 5000;
  * comes back is picked up within a minute or two instead of a quarter of an hour.
  */
 export const RETRY_FIRST_MS = 60_000;
-const TRANSIENT_CODES = new Set(['offline', 'timeout', 'rate-limited', 'server-error', 'invalid-response']);
+const TRANSIENT_CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  'offline',
+  'timeout',
+  'rate-limited',
+  'server-error',
+  'invalid-response',
+]);
 const PAUSE_ORDER: SyncPauseReason[] = [
   'signed-out',
   'no-vapi-key',

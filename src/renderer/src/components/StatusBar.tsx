@@ -2,7 +2,6 @@ import { useEffect, useState, type ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AppStatus, SyncPauseReason } from '../../../shared/domain';
 import { ava } from '../ava';
-import type { ErrorCode } from '../../../shared/errors';
 import { relativeTime } from '../format';
 import { useApp } from '../stores/app';
 import { errorSentence } from './errorSentence';
@@ -99,7 +98,7 @@ export function StatusBar(): ReactElement {
             className="status-item"
             data-testid={`status-sync-failed-${result.source}`}
             title={errorSentence(t, {
-              code: (result.error?.code ?? 'internal') as ErrorCode,
+              code: result.error?.code ?? 'internal',
               message: result.error?.message ?? '',
               service: result.source,
             })}
