@@ -185,6 +185,11 @@ export class Cache {
 
   private readonly names: Names;
 
+  private readonly dataVersion: Database.Statement;
+
+  /** `PRAGMA data_version` when this connection last caught up with the others' commits. */
+  private seenDataVersion: number;
+
   constructor(
     readonly path: string,
     private readonly db: Database.Database,
@@ -196,6 +201,22 @@ export class Cache {
   ) {
     db.exec(STAGING_TABLE);
     this.names = new Names(db);
+    this.dataVersion = db.prepare('PRAGMA data_version').pluck();
+    this.seenDataVersion = this.dataVersion.get() as number;
+  }
+
+  /**
+   * Another connection to the file (a second copy of the app racing this one at start, a support tool) may have
+   * committed since this one last looked: the dictionaries and names it added must be known here before a row that
+   * uses them is read, or the same dictionary added again. One `PRAGMA data_version` (a counter in memory) when
+   * nothing happened.
+   */
+  private catchUp(): void {
+    const version = this.dataVersion.get() as number;
+    if (version === this.seenDataVersion) return;
+    this.seenDataVersion = version;
+    this.dictionaries.catchUp();
+    this.names.invalidate();
   }
 
   get rebuilt(): boolean {
@@ -217,6 +238,7 @@ export class Cache {
 
   private guard<T>(work: () => T): T {
     try {
+      this.catchUp();
       return work();
     } catch (error) {
       throw translate(error);
@@ -239,6 +261,7 @@ export class Cache {
     }
     const result: UpsertResult = { created: [], changed: [], refreshed: [], unchanged: 0 };
     try {
+      this.catchUp();
       this.db.transaction(() => {
         this.sql('DELETE FROM temp.staged_calls').run();
         for (const [id, list] of byId) {
@@ -408,37 +431,38 @@ export class Cache {
     const parsed = CallListQuerySchema.safeParse(input);
     if (!parsed.success) throw invalid('This call search is not valid.', parsed.error.message);
     const query = parsed.data;
-    const where: string[] = [];
-    const params: Record<string, unknown> = { limit: query.limit + 1 };
-    if (query.status !== undefined) {
-      where.push('c.status = @status');
-      // A status no call has ever had matches nothing.
-      params.status = this.names.find(query.status) ?? -1;
-    }
-    if (query.assistantId !== undefined) {
-      where.push('c.assistant_id = @assistant');
-      params.assistant = this.names.find(query.assistantId) ?? -1;
-    }
-    if (query.from !== undefined) {
-      where.push('c.sort_at >= @from');
-      params.from = Date.parse(query.from);
-    }
-    if (query.to !== undefined) {
-      where.push('c.sort_at <= @to');
-      params.to = Date.parse(query.to);
-    }
-    if (query.onlyMissingFromBackend) {
-      where.push(MISSING);
-      const since = this.defaultMissingSince();
-      if (since !== null) {
-        where.push('c.sort_at >= @missing_since');
-        params.missing_since = since;
+    // In the guard: it catches up with other connections first, so a filter knows the names they added.
+    return this.guard(() => {
+      const where: string[] = [];
+      const params: Record<string, unknown> = { limit: query.limit + 1 };
+      if (query.status !== undefined) {
+        where.push('c.status = @status');
+        // A status no call has ever had matches nothing.
+        params.status = this.names.find(query.status) ?? -1;
       }
-    }
-    const match = query.text === undefined ? null : toFtsQuery(query.text);
-    return this.guard(() =>
-      match === null ? this.listByTime(query, where, params) : this.search(query, match, where, params),
-    );
+      if (query.assistantId !== undefined) {
+        where.push('c.assistant_id = @assistant');
+        params.assistant = this.names.find(query.assistantId) ?? -1;
+      }
+      if (query.from !== undefined) {
+        where.push('c.sort_at >= @from');
+        params.from = Date.parse(query.from);
+      }
+      if (query.to !== undefined) {
+        where.push('c.sort_at <= @to');
+        params.to = Date.parse(query.to);
+      }
+      if (query.onlyMissingFromBackend) {
+        where.push(MISSING);
+        const since = this.defaultMissingSince();
+        if (since !== null) {
+          where.push('c.sort_at >= @missing_since');
+          params.missing_since = since;
+        }
+      }
+      const match = query.text === undefined ? null : toFtsQuery(query.text);
+      return match === null ? this.listByTime(query, where, params) : this.search(query, match, where, params);
+    });
   }
 
   private listByTime(

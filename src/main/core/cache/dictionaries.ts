@@ -37,7 +37,21 @@ export class Dictionaries {
 
   load(): void {
     if (this.loaded || this.db === null) return;
-    const rows = this.db.prepare('SELECT id, key, data FROM raw_dictionaries').all() as {
+    this.read(0);
+    this.loaded = true;
+  }
+
+  /**
+   * Reads the dictionaries another connection has added since: a content it stored cannot be read without them, and
+   * adding one of them again would fail. Same rule as `invalidate`: not inside a query.
+   */
+  catchUp(): void {
+    if (!this.loaded) this.load();
+    else this.read(Math.max(...this.byId.keys()));
+  }
+
+  private read(afterId: number): void {
+    const rows = this.db!.prepare('SELECT id, key, data FROM raw_dictionaries WHERE id > ?').all(afterId) as {
       id: number;
       key: string;
       data: Buffer;
@@ -46,7 +60,6 @@ export class Dictionaries {
       this.byId.set(row.id, loadDictionary(row.data));
       this.idByKey.set(row.key, row.id);
     }
-    this.loaded = true;
   }
 
   readonly get = (id: number): Buffer | undefined => this.byId.get(id);
