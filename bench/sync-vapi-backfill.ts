@@ -10,12 +10,13 @@
  * `--calls N` builds a smaller scale world (scaleSpec) in the fakes process instead.
  *
  * Prints
- * - the sync: calls stored, wall time, calls/s, this process's CPU time, how much of the wall time was spent in
+ * - the sync: calls stored, wall time, calls/s, the CPU time of this process and of the fakes' (both share the
+ *   machine's cores), how much of the wall time was spent in
  *   `Cache.upsert` and `Cache.optimize`, and this process's peak RSS during it (the kernel's VmHWM, reset just before
  *   the sync through /proc/self/clear_refs);
  * - the floor: the very `GET /call` requests the sync made (read back from the fake's request log), replayed in order
  *   with undici, each body `JSON.parse`d, nothing stored: calls/s over two passes after the sync, and the ratio sync
- *   time / floor time (mean of the two passes). For reference, also a plain `createdAtLt` walk with the same page
+ *   time / floor time (mean of the two passes), with each pass's CPU time here and in the fakes. For reference, also a plain `createdAtLt` walk with the same page
  *   size, which the fake serves faster than any other paging (it builds the page such a cursor asks for next while
  *   the client parses, and the sync's inclusive cuts are never those);
  * - the cache on disk (main file + WAL + shm) after the sync against the raw transcript bytes of the same calls
@@ -63,6 +64,17 @@ function memoryKeychain(): KeychainBackend {
 function statusKb(pid: number | 'self', field: string): number {
   const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : NaN;
+}
+
+/** CPU time (user + system) a process has used so far, in seconds (/proc/<pid>/stat; NaN where there is none). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 function resetPeakRss(): boolean {
@@ -219,11 +231,13 @@ async function main(): Promise<void> {
     const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, statusKb('self', 'VmRSS'))), 50);
     await clearRequestLog(info);
     const cpu0 = process.cpuUsage();
+    const fakesCpu0 = cpuSeconds(child.pid);
     const t0 = performance.now();
     engine.start();
     const status = await engine.run();
     const syncMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
+    const fakesCpu = cpuSeconds(child.pid) - fakesCpu0;
     clearInterval(sampler);
     const peak = Math.max(statusKb('self', 'VmHWM'), sampledPeak);
     await engine.stop();
@@ -236,7 +250,7 @@ async function main(): Promise<void> {
     console.log(
       `sync: ${counts.inVapi} calls in ${(syncMs / 1000).toFixed(2)} s → ${rate} calls/s ` +
         `${targets.check('sync speed', rate, '>=', 3000, ' calls/s')} ` +
-        `(page ${PAGE}; last progress: ${lastProgress}); CPU time of this process ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`,
+        `(page ${PAGE}; last progress: ${lastProgress}); CPU time of this process ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s, of the fakes ${fakesCpu.toFixed(2)} s`,
     );
     console.log(
       `  of which Cache.upsert ${(upsertMs / 1000).toFixed(2)} s, Cache.optimize (compaction after the backfill) ${(optimizeMs / 1000).toFixed(2)} s, ` +
@@ -255,11 +269,18 @@ async function main(): Promise<void> {
     }
     // The floor after the sync (its garbage would otherwise count in the sync's peak RSS): the sync's own requests.
     const queries = await loggedPageQueries(info);
-    const floors = [await floorPass(info, queries), await floorPass(info, queries)];
+    const floors: (FloorPass & { cpu: number; fakesCpu: number })[] = [];
+    for (let i = 0; i < 2; i++) {
+      const fakes0 = cpuSeconds(child.pid);
+      const own0 = process.cpuUsage();
+      const pass = await floorPass(info, queries);
+      const own = process.cpuUsage(own0);
+      floors.push({ ...pass, cpu: (own.user + own.system) / 1e6, fakesCpu: cpuSeconds(child.pid) - fakes0 });
+    }
     for (const [i, floor] of floors.entries()) {
       console.log(
         `floor pass ${i + 1} (the sync's ${queries.length} page requests replayed): ${floor.calls} calls in ${(floor.ms / 1000).toFixed(2)} s → ` +
-          `${Math.round((floor.calls / floor.ms) * 1000)} calls/s`,
+          `${Math.round((floor.calls / floor.ms) * 1000)} calls/s; CPU time of this process ${floor.cpu.toFixed(2)} s, of the fakes ${floor.fakesCpu.toFixed(2)} s`,
       );
     }
     const floorMs = (floors[0]!.ms + floors[1]!.ms) / 2;
