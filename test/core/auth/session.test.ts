@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DAY, MINUTE } from '../../fakes';
-import type { AuthState } from '../../../src/shared/domain';
+import type { AuthState, Settings } from '../../../src/shared/domain';
 import { AppError } from '../../../src/shared/errors';
 import { jwtExpiry } from '../../../src/main/core/auth/session';
 import { rig, START, type Rig } from './helpers';
@@ -237,7 +237,14 @@ describe('AuthSession against the backend fake', () => {
     const r = await setup({ fakes: { backendSwitches: { devModeNoBearerIsFirstUser: true } } });
     const { email, password } = r.fakes.credentials.backend;
     await r.session.signIn(email, password, false);
+    const saves: Settings[] = [];
+    r.settings.onChange((settings) => saves.push(settings));
     expect(await r.session.signOut()).toEqual({ state: 'signed-out' });
+    // Two writes of the settings file: the user forgotten with the sign-out marked pending, then the mark cleared.
+    expect(saves.map((s) => [s.backendUser, s.signOutPending])).toEqual([
+      [null, true],
+      [null, false],
+    ]);
     expect(await r.vault.get('backendRefreshToken')).toBeNull();
     expect(r.keychain.store.size).toBe(0);
     expect(r.settings.get().backendUser).toBeNull();

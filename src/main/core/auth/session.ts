@@ -48,6 +48,7 @@ export interface SessionSettings {
   get(): Settings;
   setBackendUser(user: BackendUser | null): unknown;
   setSignOutPending(pending: boolean): unknown;
+  markSignedOut(): unknown;
 }
 
 export interface AuthSessionOptions {
@@ -187,8 +188,7 @@ export class AuthSession {
     this.user = null;
     this.persisted = false;
     // Saved before the keychain is asked: if it refuses the delete, the next start still knows the user signed out.
-    this.settings.setSignOutPending(true);
-    this.settings.setBackendUser(null);
+    this.settings.markSignedOut();
     this.set('signed-out');
     this.logger.info('signed out');
     await this.deleteStoredToken();

@@ -8,8 +8,8 @@
  *   old file went, so the UI can tell the user.
  * - `get()` → a copy of the current `Settings`.
  * - `update(patch)` → validated with `SettingsPatchSchema` (what the renderer may change), saved, returned.
- * - `setBackendUrl(url)`, `setBackendUser(user | null)`, `setTwilioAccountSid(sid | null)`, `setSignOutPending(flag)`:
- *   the flows that own these fields (backend switch, sign-in and sign-out, Twilio connect) call them; validated with
+ * - `setBackendUrl(url)`, `setBackendUser(user | null)`, `setTwilioAccountSid(sid | null)`, `setSignOutPending(flag)`,
+ *   `markSignedOut()` (the user forgotten and the sign-out marked pending, in one save): the flows that own these fields (backend switch, sign-in and sign-out, Twilio connect) call them; validated with
  *   `SettingsSchema` too, and the URL with `assertSafeBackendUrl` (a file whose URL is plain http to a remote host is
  *   treated as invalid).
  * - `onChange(listener)` → unsubscribe; called with the new settings after each successful save.
@@ -113,6 +113,11 @@ export class SettingsStore {
   setSignOutPending(pending: boolean): Settings {
     if (this.current.signOutPending === pending) return this.get();
     return this.save({ ...this.current, signOutPending: pending });
+  }
+
+  /** Sign-out's first step: the user forgotten and `signOutPending` set, in one write. */
+  markSignedOut(): Settings {
+    return this.save({ ...this.current, backendUser: null, signOutPending: true });
   }
 
   onChange(listener: SettingsListener): () => void {
