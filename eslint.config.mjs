@@ -148,10 +148,6 @@ export default tseslint.config(
               regex: '^electron(/|$)',
               message: 'The core is plain Node: keep Electron in src/main/index.ts and src/main/ipc.ts.',
             },
-            {
-              regex: '(^|/)(renderer|preload|preview)(/|$)',
-              message: 'The core cannot import the shells or the page.',
-            },
           ],
         },
       ],

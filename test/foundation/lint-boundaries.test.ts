@@ -57,6 +57,9 @@ describe('import boundaries', () => {
     ['src/main/core/bad.ts', "import { x } from '../../../scripts/lib/deps.mjs';\nexport const y = x;\n"],
     ['src/main/core/bad.ts', "import { x } from '../../../test/fakes';\nexport const y = x;\n"],
     ['src/main/core/bad.ts', "import { x } from '/etc/x';\nexport const y = x;\n"],
+    ['src/main/core/bad.ts', "import { x } from '../../renderer/src/store';\nexport const y = x;\n"],
+    ['src/main/core/bad.ts', "import { x } from '../../preload';\nexport const y = x;\n"],
+    ['src/main/core/bad.ts', "import { x } from '../../preview/server/host';\nexport const y = x;\n"],
   ])('fails a core file that leaves src/main/core for anything but shared: %s %s', async (file, code) => {
     const errors = await boundaryErrors(file, code);
     expect(errors.join('\n')).toMatch(/leaves src\/main\/core/);
