@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeClock } from './lib/clock';
 import { DAY } from './lib/clock';
-import { Rng } from './lib/rng';
+import { JsonWriter } from './lib/json-writer';
+import { Rng, uuidFor } from './lib/rng';
 import {
   type JsonObject,
   backendWindow,
@@ -13,6 +14,7 @@ import {
 } from './index';
 import { CLINIC_WEBHOOK_SECRET, OLD_BACKEND_WEBHOOK, clinicSpec, scaleSpec } from './worlds/catalog';
 import type { Scenario } from './worlds/transcripts';
+import { type CallBuildInput, buildVapiCall, buildVapiCallJson, writeVapiCallJson } from './vapi/call-builder';
 import { componentValidator } from './vapi/openapi';
 
 const ANCHOR = Date.parse('2026-04-14T16:30:00Z');
@@ -200,6 +202,40 @@ describe('the transcript generator', () => {
     expect(blocks[0]!.split('\n').length).toBeGreaterThan(1);
     expect(blocks.slice(1).every((b) => /^(AVA|Caller): /.test(b))).toBe(true);
     expect(webhookTranscript([])).toBe('No transcript available');
+  });
+});
+
+describe('the call builder', () => {
+  it('writes JSON with the bytes of JSON.stringify(buildVapiCall(input)), for every shape of call', () => {
+    const statuses = ['ended', 'in-progress', 'ringing', 'queued'] as const;
+    const scenarios: Scenario[] = ['book', 'hours', 'voicemail', 'dropped', 'silence', 'long'];
+    const writer = new JsonWriter();
+    for (let k = 0; k < 96; k++) {
+      const at = ANCHOR - k * 3_600_007;
+      const conv = generateConversation(Rng.of('json', k), { at, scenario: scenarios[k % scenarios.length]! });
+      // Odd strings where the generator has none: quotes, backslashes, newlines, a lone surrogate.
+      if (k % 8 === 7) conv.turns.push({ role: 'user', text: 'il a dit "non" \\ puis\n… \ud83d' });
+      const input: CallBuildInput = {
+        id: k % 5 === 0 ? `id-"${k}"\n` : uuidFor('json', k),
+        orgId: k % 6 === 0 ? 'org\t"1"' : 'org-1',
+        createdAt: at,
+        conversation: conv,
+        customer: k % 3 === 0 ? { number: '+33612345678', name: `Zoë "${k}" 🙏` } : { number: '+1 (212)' },
+        status: statuses[k % statuses.length]!,
+        recordingBase: k % 7 === 0 ? 'http://127.0.0.1:1/__recordings/"q"' : 'http://127.0.0.1:1/__recordings',
+        legacyTopLevel: k % 2 === 0,
+        omitArtifactTranscript: k % 9 === 0,
+        omitRecordingObject: k % 4 === 1,
+        seed: k * 7919,
+      };
+      if (k % 3 !== 2) input.assistantId = uuidFor('assistant', k % 4);
+      if (k % 5 !== 4) input.phoneNumberId = uuidFor('phone', k % 2);
+      const json = JSON.stringify(buildVapiCall(input));
+      expect(buildVapiCallJson(input)).toBe(json);
+      writer.reset();
+      writeVapiCallJson(input, writer);
+      expect(writer.view().equals(Buffer.from(json, 'utf8'))).toBe(true);
+    }
   });
 });
 

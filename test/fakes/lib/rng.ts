@@ -48,6 +48,18 @@ export function seedOf(...parts: (number | string)[]): number {
   return mix32(h);
 }
 
+/** The two hex digits of each byte value. */
+const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/**
+ * A v4 UUID from hex digits (20 or more; the last group is the digits from 20 on, or `tail`): digit 12 becomes the
+ * version `4`, digit 16 the variant (8, 9, a or b).
+ */
+function uuidLayout(h: string, tail = h.slice(20)): string {
+  const variant = '89ab'[parseInt(h[16]!, 16) & 3]!;
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${tail}`;
+}
+
 /** Weight tables are constants: sum them once. (Do not mutate a weights object after using it.) */
 const weightCache = new WeakMap<object, { entries: [string, number][]; total: number }>();
 
@@ -111,19 +123,19 @@ export class Rng {
     return entries[entries.length - 1]![0];
   }
 
+  /** `length` hex digits: each draw gives 8 (as `uint32().toString(16).padStart(8, '0')`, through a table). */
   hex(length: number): string {
     let out = '';
-    while (out.length < length) out += this.uint32().toString(16).padStart(8, '0');
-    return out.slice(0, length);
+    while (out.length < length) {
+      const v = this.uint32();
+      out += BYTE_HEX[v >>> 24]! + BYTE_HEX[(v >>> 16) & 0xff]! + BYTE_HEX[(v >>> 8) & 0xff]! + BYTE_HEX[v & 0xff]!;
+    }
+    return out.length === length ? out : out.slice(0, length);
   }
 
   /** A version-4 UUID. */
   uuid(): string {
-    const h = this.hex(32).split('');
-    h[12] = '4';
-    h[16] = '89ab'[parseInt(h[16]!, 16) & 3]!;
-    const s = h.join('');
-    return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+    return uuidLayout(this.hex(32));
   }
 
   shuffle<T>(items: T[]): T[] {
@@ -154,13 +166,17 @@ export class IndexedUuids {
 
   encode(index: number): string {
     const permuted = this.permute(index);
-    const tail = permuted.toString(16).padStart(12, '0');
-    const rng = Rng.of('indexed-uuid', this.key, index);
-    const h = rng.hex(20).split('');
-    h[12] = '4';
-    h[16] = '89ab'[parseInt(h[16]!, 16) & 3]!;
-    const s = h.join('');
-    return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${tail}`;
+    // The 48-bit value as 12 hex digits: two 24-bit halves of 3 bytes each.
+    const high = Math.floor(permuted / 0x1000000);
+    const low = permuted % 0x1000000;
+    const tail =
+      BYTE_HEX[high >>> 16]! +
+      BYTE_HEX[(high >>> 8) & 0xff]! +
+      BYTE_HEX[high & 0xff]! +
+      BYTE_HEX[low >>> 16]! +
+      BYTE_HEX[(low >>> 8) & 0xff]! +
+      BYTE_HEX[low & 0xff]!;
+    return uuidLayout(Rng.of('indexed-uuid', this.key, index).hex(20), tail);
   }
 
   /** The index an id was made from, or undefined when the id is not one of ours. */

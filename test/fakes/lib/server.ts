@@ -38,6 +38,11 @@ export interface FakeResponse {
   text?: string;
   bytes?: Buffer;
   contentType?: string;
+  /**
+   * Called once the response is over (sent, or its connection gone): its body is no longer used, so a recycled
+   * buffer can be reused. Not called when the fake closes before answering.
+   */
+  onSent?: () => void;
 }
 
 export type RouteHandler = (req: FakeRequest) => FakeResponse | Promise<FakeResponse>;
@@ -281,6 +286,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<Runni
       }
     }
     if (closed) return;
+    if (out.onSent) res.once('close', out.onSent);
     options.decorate?.(fakeReq, out);
 
     if (fault?.kind === 'malformed' || fault?.kind === 'truncated') {

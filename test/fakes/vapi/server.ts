@@ -7,6 +7,8 @@
  */
 import { type FakeClock, createFakeClock } from '../lib/clock';
 import { type FaultController, createFaultController } from '../lib/faults';
+import { BufferPool, type PooledBytes } from '../lib/buffer-pool';
+import { JsonWriter } from '../lib/json-writer';
 import { Rng } from '../lib/rng';
 import {
   type FakeRequest,
@@ -164,10 +166,6 @@ interface Org extends VapiOrgInfo {
 /** createdAt ≤ updatedAt ≤ createdAt + this, for generated calls: lets updatedAt filters narrow the index range. */
 const GeneratedCallsLag = 3 * 60 * 60 * 1000;
 
-const OPEN_BRACKET = Buffer.from('[');
-const COMMA = Buffer.from(',');
-const CLOSE_BRACKET = Buffer.from(']');
-
 interface CallQuery {
   limit: number;
   created: { gt?: number; ge?: number; lt?: number; le?: number };
@@ -228,7 +226,8 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
   const closing = new AbortController();
   /** Serialized `GET /call` pages by semantic query (Buffers: off the JS heap), bounded by bytes. */
   interface CachedPage {
-    bytes: Buffer;
+    /** The page's bytes, in a pooled buffer: the cache holds one reference, each response being sent another. */
+    body: PooledBytes;
     /** createdAt of the last call when the page is full (the next cursor), else null. */
     next: number | null;
   }
@@ -236,19 +235,28 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
   let pageCacheBytes = 0;
   const PAGE_CACHE_MAX_BYTES = 64 * 1024 * 1024;
   const prefetching = new Set<string>();
+  /** Where `listCalls` writes a page (reused: pages are built one at a time, synchronously). */
+  const pageWriter = new JsonWriter(1024 * 1024);
+  /** Buffers of pages no longer cached nor being sent, reused for the next pages. */
+  const pageBuffers = new BufferPool(32 * 1024 * 1024);
   const cachePage = (key: string, page: CachedPage): void => {
-    if (pageCache.has(key)) return;
+    if (pageCache.has(key)) {
+      page.body.release();
+      return;
+    }
     pageCache.set(key, page);
-    pageCacheBytes += page.bytes.length;
+    pageCacheBytes += page.body.bytes.length;
     while (pageCacheBytes > PAGE_CACHE_MAX_BYTES && pageCache.size > 1) {
       const oldest = pageCache.keys().next().value as string;
-      pageCacheBytes -= pageCache.get(oldest)!.bytes.length;
+      const evicted = pageCache.get(oldest)!;
+      pageCacheBytes -= evicted.body.bytes.length;
       pageCache.delete(oldest);
+      evicted.body.release();
     }
   };
   const buildPage = (org: Org, query: CallQuery): CachedPage => {
     const built = listCalls(org, query);
-    return { bytes: built.bytes, next: built.count === query.limit && query.limit > 0 ? built.lastCreatedAt : null };
+    return { body: built.body, next: built.count === query.limit && query.limit > 0 ? built.lastCreatedAt : null };
   };
 
   const iso = (ms: number): string => new Date(ms).toISOString();
@@ -612,13 +620,23 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
         phoneNumberId: req.query.get('phoneNumberId'),
       };
       const key = callQueryKey(org, query);
+      // The response holds the page's buffer until sent, even if the cache lets go of it meanwhile.
       let page = pageCache.get(key);
-      if (!page) {
+      if (page) {
+        page.body.retain();
+      } else {
         page = buildPage(org, query);
+        page.body.retain();
         cachePage(key, page);
       }
       if (page.next !== null && org.generated) prefetchNext(org, query, page.next);
-      return { status: 200, bytes: page.bytes, contentType: 'application/json; charset=utf-8' };
+      const body = page.body;
+      return {
+        status: 200,
+        bytes: body.bytes,
+        contentType: 'application/json; charset=utf-8',
+        onSent: () => body.release(),
+      };
     }),
   );
 
@@ -659,12 +677,16 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
   }));
 
   /** Newest-first page of the org's calls, generated ones built on the fly, serialized call by call. */
-  function listCalls(org: Org, query: CallQuery): { bytes: Buffer; count: number; lastCreatedAt: number } {
+  function listCalls(org: Org, query: CallQuery): { body: PooledBytes; count: number; lastCreatedAt: number } {
     const { limit, created, updated } = query;
     const idFilter = query.id;
     const assistantFilter = query.assistantId;
     const phoneFilter = query.phoneNumberId;
-    const parts: Buffer[] = [];
+    // The page is written as bytes into one reused buffer (see JsonWriter), then copied once into a pooled one.
+    const w = pageWriter;
+    w.reset();
+    w.byte(0x5b);
+    let count = 0;
     let lastCreatedAt = 0;
     const placedMatches = org.placed.filter(
       (c) =>
@@ -712,30 +734,27 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
       }
       return true;
     };
-    while (parts.length < limit && (p >= 0 || (gen && i >= lo))) {
+    while (count < limit && (p >= 0 || (gen && i >= lo))) {
       // Skip generated calls that do not match, so the comparison below sees the next candidate.
       while (gen && i >= lo && !genMatches(i)) i--;
       const placedCall = p >= 0 ? placedMatches[p]! : null;
       const placedAt = placedCall ? Date.parse(String(placedCall.createdAt)) : -Infinity;
       const genAt = gen && i >= lo ? gen.createdAt(i) : -Infinity;
       if (placedCall === null && genAt === -Infinity) break;
+      if (count > 0) w.byte(0x2c);
       if (placedAt >= genAt && placedCall) {
-        parts.push(Buffer.from(JSON.stringify(placedCall), 'utf8'));
+        w.raw(JSON.stringify(placedCall));
         lastCreatedAt = placedAt;
         p--;
       } else if (gen) {
-        parts.push(Buffer.from(gen.buildJson(i, org.urls), 'utf8'));
+        gen.writeJson(i, org.urls, w);
         lastCreatedAt = genAt;
         i--;
       }
+      count++;
     }
-    const pieces: Buffer[] = [OPEN_BRACKET];
-    parts.forEach((b, k) => {
-      if (k) pieces.push(COMMA);
-      pieces.push(b);
-    });
-    pieces.push(CLOSE_BRACKET);
-    return { bytes: Buffer.concat(pieces), count: parts.length, lastCreatedAt };
+    w.byte(0x5d);
+    return { body: pageBuffers.copyOf(w.view()), count, lastCreatedAt };
   }
 
   // ---- placing calls ------------------------------------------------------------------------------------------
@@ -950,6 +969,7 @@ export async function startVapiFake(options: VapiFakeOptions = {}): Promise<Vapi
       publicKeys.clear();
       attempts.length = 0;
       skipped.length = 0;
+      for (const page of pageCache.values()) page.body.release();
       pageCache.clear();
       pageCacheBytes = 0;
       allowHttpLoopback = options.allowHttpLoopbackWebhooks ?? true;

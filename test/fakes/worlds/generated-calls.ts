@@ -3,7 +3,14 @@
  * `times[i]` (strictly increasing), and its id encodes i (see IndexedUuids). A world of 100,000 calls therefore costs
  * one Float64Array, and `GET /call?createdAtLt=X&limit=1000` builds only the 1,000 calls it returns.
  */
-import { type CallBuildInput, buildVapiCall, buildVapiCallJson, timeConversation } from '../vapi/call-builder';
+import {
+  type CallBuildInput,
+  buildVapiCall,
+  buildVapiCallJson,
+  timeConversation,
+  writeVapiCallJson,
+} from '../vapi/call-builder';
+import type { JsonWriter } from '../lib/json-writer';
 import { DAY, HOUR, MINUTE } from '../lib/clock';
 import { IndexedUuids, Rng } from '../lib/rng';
 import { EMOJI } from './people';
@@ -73,12 +80,42 @@ export class GeneratedCalls {
   private readonly totalWeight: number;
   private readonly convCache = new Map<number, Conversation>();
   private readonly updated: Float64Array;
+  /**
+   * Running sums of the assistants' weights when they are all whole numbers (they default to 1): then the draw
+   * `r - w₀ - w₁ - … < 0` of `plan` is exact, equal to `r < cumulative[k]`, and a binary search finds the same
+   * assistant as the linear walk (1,000 assistants in the scale world). Null: walk the list.
+   */
+  private readonly cumulative: Float64Array | null;
+  /** `spec.recordingBase` resolved for the last URLs asked (the same for every call of a page). */
+  private recordingFor: { urls: ResolvedUrls; vapi: string; backend: string; base: string } | null = null;
 
   constructor(readonly spec: GeneratedCallsSpec) {
     this.count = spec.times.length;
     this.ids = new IndexedUuids(`${spec.seed}:${spec.orgKey}:calls`);
     this.totalWeight = spec.assistants.reduce((s, a) => s + a.weight, 0);
     this.updated = new Float64Array(this.count).fill(NaN);
+    this.cumulative = runningWeights(spec.assistants);
+  }
+
+  /** The assistant a draw `r` in [0, totalWeight) picks: the first whose running weight exceeds r. */
+  private pickAssistant(r: number): AssistantPlan {
+    const assistants = this.spec.assistants;
+    const cumulative = this.cumulative;
+    if (cumulative) {
+      let lo = 0;
+      let hi = assistants.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (r < cumulative[mid]!) hi = mid;
+        else lo = mid + 1;
+      }
+      return assistants[Math.min(lo, assistants.length - 1)]!;
+    }
+    for (const a of assistants) {
+      r -= a.weight;
+      if (r < 0) return a;
+    }
+    return assistants[assistants.length - 1]!;
   }
 
   createdAt(i: number): number {
@@ -120,18 +157,7 @@ export class GeneratedCalls {
   plan(i: number): CallPlan {
     const seed = Rng.of(this.spec.seed, this.spec.orgKey, 'call', i).uint32();
     const rng = new Rng(seed);
-    let assistant: AssistantPlan | null = null;
-    if (this.spec.assistants.length > 0) {
-      let r = rng.next() * this.totalWeight;
-      for (const a of this.spec.assistants) {
-        r -= a.weight;
-        if (r < 0) {
-          assistant = a;
-          break;
-        }
-      }
-      assistant ??= this.spec.assistants[this.spec.assistants.length - 1]!;
-    }
+    const assistant = this.spec.assistants.length > 0 ? this.pickAssistant(rng.next() * this.totalWeight) : null;
     const phoneNumberId =
       this.spec.phoneNumberIds.length > 0
         ? this.spec.phoneNumberIds[rng.int(0, this.spec.phoneNumberIds.length - 1)]
@@ -172,14 +198,20 @@ export class GeneratedCalls {
     };
   }
 
-  conversation(i: number, plan = this.plan(i)): Conversation {
+  /**
+   * Call i's conversation, kept for the next few asks (`remember`; list pages, which build each call once, leave the
+   * cache alone rather than keep hundreds of conversations alive through garbage collections).
+   */
+  conversation(i: number, plan = this.plan(i), remember = true): Conversation {
     const cached = this.convCache.get(i);
     if (cached) return cached;
     const options: Parameters<typeof generateConversation>[1] = { at: plan.createdAt, language: plan.language };
     if (plan.scenario) options.scenario = plan.scenario;
     const conv = generateConversation(Rng.of('conversation', plan.seed), options);
-    if (this.convCache.size > 256) this.convCache.clear();
-    this.convCache.set(i, conv);
+    if (remember) {
+      if (this.convCache.size > 256) this.convCache.clear();
+      this.convCache.set(i, conv);
+    }
     return conv;
   }
 
@@ -188,14 +220,19 @@ export class GeneratedCalls {
     return buildVapiCall(this.buildInput(i, urls));
   }
 
-  /** The same call, serialized (fast path for list pages; identical to JSON.stringify(build(i))). */
+  /** The same call, serialized (identical to JSON.stringify(build(i))). */
   buildJson(i: number, urls: ResolvedUrls): string {
     return buildVapiCallJson(this.buildInput(i, urls));
   }
 
-  private buildInput(i: number, urls: ResolvedUrls): CallBuildInput {
+  /** Appends the bytes of buildJson(i) to a writer (the fast path of list pages). */
+  writeJson(i: number, urls: ResolvedUrls, writer: JsonWriter): void {
+    writeVapiCallJson(this.buildInput(i, urls, false), writer);
+  }
+
+  private buildInput(i: number, urls: ResolvedUrls, remember = true): CallBuildInput {
     const plan = this.plan(i);
-    const conv = this.conversation(i, plan);
+    const conv = this.conversation(i, plan, remember);
     const rng = Rng.of('customer', plan.seed);
     const customer: { number: string; name?: string } = { number: conv.caller.phone };
     if (rng.chance(0.4)) customer.name = conv.caller.full.slice(0, 40);
@@ -207,7 +244,7 @@ export class GeneratedCalls {
       conversation: conv,
       customer,
       status: plan.status,
-      recordingBase: resolvePlaceholders(this.spec.recordingBase, urls),
+      recordingBase: this.recordingBase(urls),
       legacyTopLevel: plan.legacy,
       omitArtifactTranscript: plan.omitArtifactTranscript,
       omitRecordingObject: plan.omitRecordingObject,
@@ -216,6 +253,14 @@ export class GeneratedCalls {
     if (plan.assistant) input.assistantId = plan.assistant.id;
     if (plan.phoneNumberId) input.phoneNumberId = plan.phoneNumberId;
     return input;
+  }
+
+  private recordingBase(urls: ResolvedUrls): string {
+    const last = this.recordingFor;
+    if (last && last.urls === urls && last.vapi === urls.vapi && last.backend === urls.backend) return last.base;
+    const base = resolvePlaceholders(this.spec.recordingBase, urls);
+    this.recordingFor = { urls, vapi: urls.vapi, backend: urls.backend, base };
+    return base;
   }
 
   /** updatedAt (ms), computed from the conversation's timing (memoized). */
@@ -233,6 +278,18 @@ export class GeneratedCalls {
 
   /** An upper bound of updatedAt - createdAt, to turn updatedAt filters into an index window. */
   static readonly MAX_UPDATE_LAG = 3 * HOUR;
+}
+
+/** Running sums of the weights, or null unless they are all whole numbers ≥ 0 with a safe total. */
+function runningWeights(assistants: AssistantPlan[]): Float64Array | null {
+  if (!assistants.every((a) => Number.isInteger(a.weight) && a.weight >= 0)) return null;
+  const sums = new Float64Array(assistants.length);
+  let sum = 0;
+  for (let k = 0; k < assistants.length; k++) {
+    sum += assistants[k]!.weight;
+    sums[k] = sum;
+  }
+  return Number.isSafeInteger(sum) ? sums : null;
 }
 
 /**

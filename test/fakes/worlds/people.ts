@@ -224,20 +224,26 @@ export function personFor(rng: Rng, language: Language): Person {
   return { first, last, full: `${first} ${last}`, language, phone: phoneFor(rng, language) };
 }
 
+/** n random decimal digits. */
+function digits(rng: Rng, n: number): string {
+  let out = '';
+  for (let k = 0; k < n; k++) out += String(rng.int(0, 9));
+  return out;
+}
+
 export function phoneFor(rng: Rng, language: Language): string {
-  const digits = (n: number): string => Array.from({ length: n }, () => String(rng.int(0, 9))).join('');
   if (language === 'fr') {
     const r = rng.next();
-    if (r < 0.7) return `+336${digits(8)}`;
-    if (r < 0.85) return `+337${digits(8)}`;
-    if (r < 0.95) return `+334${digits(8)}`;
-    return `+32${rng.int(4, 4)}${digits(8)}`;
+    if (r < 0.7) return `+336${digits(rng, 8)}`;
+    if (r < 0.85) return `+337${digits(rng, 8)}`;
+    if (r < 0.95) return `+334${digits(rng, 8)}`;
+    return `+32${rng.int(4, 4)}${digits(rng, 8)}`;
   }
   const r = rng.next();
-  if (r < 0.45) return `+447${digits(9)}`;
-  if (r < 0.8) return `+1${rng.pick(['514', '415', '212', '617', '604'])}${digits(7)}`;
-  if (r < 0.9) return `+353${rng.pick(['85', '86', '87'])}${digits(7)}`;
-  return `+34${rng.pick(['6', '7'])}${digits(8)}`;
+  if (r < 0.45) return `+447${digits(rng, 9)}`;
+  if (r < 0.8) return `+1${rng.pick(['514', '415', '212', '617', '604'])}${digits(rng, 7)}`;
+  if (r < 0.9) return `+353${rng.pick(['85', '86', '87'])}${digits(rng, 7)}`;
+  return `+34${rng.pick(['6', '7'])}${digits(rng, 8)}`;
 }
 
 /** How a phone number is read out: "06 12 34 56 78" / "07 700 900 123". */

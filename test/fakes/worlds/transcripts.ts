@@ -126,6 +126,8 @@ const FILLERS = {
 
 class Dialogue {
   readonly turns: Turn[] = [];
+  /** Whether the caller gave their name (see `identify`). */
+  named = false;
 
   constructor(
     readonly rng: Rng,
@@ -699,60 +701,64 @@ function slotTimes(rng: Rng, at: number, lang: Language): Slots {
   const minute = rng.pick([0, 15, 30, 45]);
   const hour2 = rng.int(8, 18);
   const minute2 = rng.pick([0, 15, 30, 45]);
-  const time = (h: number, m: number): string =>
-    lang === 'fr'
-      ? `${h} h${m ? ' ' + String(m).padStart(2, '0') : ''}`
-      : `${h > 12 ? h - 12 : h}${m ? ':' + String(m).padStart(2, '0') : ''} ${h >= 12 ? 'pm' : 'am'}`;
   const day = dayName(at + dayOffset * 86_400_000, lang);
   const day2 = dayName(at + day2Offset * 86_400_000, lang);
-  const when = lang === 'fr' ? `le ${day} à ${time(hour, minute)}` : `on ${day} at ${time(hour, minute)}`;
-  const when2 = lang === 'fr' ? `le ${day2} à ${time(hour2, minute2)}` : `on ${day2} at ${time(hour2, minute2)}`;
-  return {
-    day,
-    day2,
-    time: time(hour, minute),
-    time2: time(hour2, minute2),
-    when,
-    when2,
-  };
+  const time = clockTime(hour, minute, lang);
+  const time2 = clockTime(hour2, minute2, lang);
+  const when = lang === 'fr' ? `le ${day} à ${time}` : `on ${day} at ${time}`;
+  const when2 = lang === 'fr' ? `le ${day2} à ${time2}` : `on ${day2} at ${time2}`;
+  return { day, day2, time, time2, when, when2 };
 }
+
+/** "14 h 30" / "2:30 pm". (Module-level rather than a closure per call: helpers stay cheap to call.) */
+function clockTime(h: number, m: number, lang: Language): string {
+  return lang === 'fr'
+    ? `${h} h${m ? ' ' + String(m).padStart(2, '0') : ''}`
+    : `${h > 12 ? h - 12 : h}${m ? ':' + String(m).padStart(2, '0') : ''} ${h >= 12 ? 'pm' : 'am'}`;
+}
+
+const MONTHS_FR = [
+  'janvier',
+  'février',
+  'mars',
+  'avril',
+  'mai',
+  'juin',
+  'juillet',
+  'août',
+  'septembre',
+  'octobre',
+  'novembre',
+  'décembre',
+];
+const MONTHS_EN = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 function dobFor(rng: Rng, lang: Language): string {
   const year = rng.int(1938, 2019);
   const month = rng.int(1, 12);
   const dayOfMonth = rng.int(1, 28);
-  const monthsFr = [
-    'janvier',
-    'février',
-    'mars',
-    'avril',
-    'mai',
-    'juin',
-    'juillet',
-    'août',
-    'septembre',
-    'octobre',
-    'novembre',
-    'décembre',
-  ];
-  const monthsEn = [
-    'January',
-    'February',
-    'March',
-    'April',
-    'May',
-    'June',
-    'July',
-    'August',
-    'September',
-    'October',
-    'November',
-    'December',
-  ];
   return lang === 'fr'
-    ? `${dayOfMonth} ${monthsFr[month - 1]} ${year}`
-    : `${monthsEn[month - 1]} ${dayOfMonth}, ${year}`;
+    ? `${dayOfMonth} ${MONTHS_FR[month - 1]} ${year}`
+    : `${MONTHS_EN[month - 1]} ${dayOfMonth}, ${year}`;
 }
+
+const CHILD_NAMES: Record<Language, readonly string[]> = {
+  fr: ['Timothée', 'Maëlys', 'Noé', 'Anaïs', 'Loïs'],
+  en: ['Zoë', 'Mateo', 'Niamh', 'Søren', 'Ellie'],
+};
 
 const asciiCache = new Map<string, string>();
 
@@ -802,8 +808,6 @@ export function generateConversation(rng: Rng, options: ConversationOptions): Co
     polite: rng.chance(0.6),
   };
   let B: Bank = lang === 'fr' ? FR : (EN as unknown as Bank);
-  const childNames =
-    lang === 'fr' ? ['Timothée', 'Maëlys', 'Noé', 'Anaïs', 'Loïs'] : ['Zoë', 'Mateo', 'Niamh', 'Søren', 'Ellie'];
   const slots: Slots = {
     clinic: clinic.name[lang],
     assistant: clinic.assistantName,
@@ -821,7 +825,7 @@ export function generateConversation(rng: Rng, options: ConversationOptions): Co
     insurer: rng.pick(lang === 'fr' ? INSURERS_FR : INSURERS_EN),
     address: clinic.address,
     hours: clinic.hours[lang],
-    child: rng.pick(childNames),
+    child: rng.pick(CHILD_NAMES[lang]),
     ...slotTimes(rng, options.at, lang),
   };
   const d = new Dialogue(rng, lang, slots, style);
@@ -829,49 +833,8 @@ export function generateConversation(rng: Rng, options: ConversationOptions): Co
   const systemPrompt = systemPromptFor(clinic, lang);
   let endedReason = rng.chance(0.55) ? 'customer-ended-call' : 'assistant-ended-call';
   let success = true;
-  let named = false;
   let direction: 'inbound' | 'outbound' = 'inbound';
-  const data: Record<string, string | boolean | null> = { intent: scenario, language: lang, doctor: doctor.name };
-
-  const identify = (): void => {
-    d.bot(B.askName);
-    d.user(B.giveName);
-    named = true;
-    if (rng.chance(0.3) || /[^\x20-\x7e]/.test(caller.last)) {
-      if (rng.chance(0.6)) {
-        d.bot(B.askSpell);
-        d.user(B.giveSpell);
-      }
-    }
-    if (rng.chance(0.6)) {
-      d.bot(B.askDob);
-      d.user(B.giveDob);
-    }
-    if (rng.chance(0.85)) {
-      d.bot(B.found);
-    } else {
-      d.bot(B.newPatient);
-      d.user(B.yesNew);
-      data.newPatient = true;
-    }
-  };
-  const closing = (): void => {
-    d.bot(B.anythingElse);
-    d.user(B.noThanks);
-    d.bot(B.bye);
-  };
-  const booking = (): void => {
-    d.bot(B.offer);
-    const refusals = rng.chance(0.45) ? rng.int(1, 2) : 0;
-    for (let i = 0; i < refusals; i++) {
-      d.user(B.refuse);
-      d.bot(B.offer2);
-    }
-    d.user(refusals ? B.accept : B.acceptFirst);
-    slots.when = refusals ? slots.when2! : slots.when!;
-    d.bot(B.confirm);
-    data.appointment = refusals ? slots.when2! : slots.when!;
-  };
+  const data: CallData = { intent: scenario, language: lang, doctor: doctor.name };
 
   switch (scenario) {
     case 'book':
@@ -896,33 +859,33 @@ export function generateConversation(rng: Rng, options: ConversationOptions): Co
         d.user(B.giveReason);
       }
       d.maybeRepeat(0.2);
-      identify();
-      booking();
-      closing();
+      identify(d, B, caller.last, data);
+      booking(d, B, data);
+      closing(d, B);
       break;
     case 'reschedule':
       d.user(B.wantMove);
-      identify();
+      identify(d, B, caller.last, data);
       d.bot(B.foundAppt);
       d.user(B.preferLater);
       d.bot(B.moved);
       data.appointment = slots.when2!;
-      closing();
+      closing(d, B);
       break;
     case 'cancel':
       d.user(B.wantCancel);
-      identify();
+      identify(d, B, caller.last, data);
       d.bot(B.cancelled);
-      closing();
+      closing(d, B);
       break;
     case 'prescription':
       d.user(B.wantRx);
-      identify();
+      identify(d, B, caller.last, data);
       d.bot(B.rxPolicy);
       d.user(B.rxPharmacy);
       d.bot(B.rxOk);
       data.medication = slots.drug!;
-      closing();
+      closing(d, B);
       break;
     case 'hours':
       d.user(B.askHours);
@@ -938,13 +901,13 @@ export function generateConversation(rng: Rng, options: ConversationOptions): Co
       d.user(B.askInsurance);
       d.bot(B.insurance);
       d.maybeRepeat(0.3);
-      closing();
+      closing(d, B);
       break;
     case 'results':
       d.user(B.wantResults);
-      identify();
+      identify(d, B, caller.last, data);
       d.bot(B.results);
-      closing();
+      closing(d, B);
       break;
     case 'emergency':
       d.user(B.emergency);
@@ -962,32 +925,32 @@ export function generateConversation(rng: Rng, options: ConversationOptions): Co
       break;
     case 'message':
       d.user(B.wantMessage);
-      identify();
+      identify(d, B, caller.last, data);
       d.bot(B.takeMessage);
       d.user(B.message);
       d.bot(B.messageTaken);
-      closing();
+      closing(d, B);
       break;
     case 'directions':
       d.user(B.askWay);
       d.bot(B.way);
-      if (rng.chance(0.6)) closing();
+      if (rng.chance(0.6)) closing(d, B);
       break;
     case 'billing':
       d.user(B.askBill);
-      identify();
+      identify(d, B, caller.last, data);
       d.bot(B.bill);
       if (rng.chance(0.5)) d.user(B.email);
-      closing();
+      closing(d, B);
       break;
     case 'vaccination':
       d.user(B.askVaccine);
       d.bot(B.vaccine);
       d.user(B.acceptFirst);
-      identify();
+      identify(d, B, caller.last, data);
       slots.when = slots.when!;
       d.bot(B.confirm);
-      closing();
+      closing(d, B);
       break;
     case 'hang-up':
       d.user(B.hangUp);
@@ -1018,7 +981,7 @@ export function generateConversation(rng: Rng, options: ConversationOptions): Co
     case 'long': {
       const target = options.longTurns ?? rng.int(200, 420);
       d.user(B.wantBook);
-      identify();
+      identify(d, B, caller.last, data);
       while (d.turns.length < target) {
         const step = rng.int(0, 9);
         if (step <= 1) {
@@ -1033,7 +996,7 @@ export function generateConversation(rng: Rng, options: ConversationOptions): Co
           d.user(B.giveReason);
         } else if (step === 4) {
           Object.assign(slots, slotTimes(rng, options.at, lang));
-          booking();
+          booking(d, B, data);
         } else if (step === 5) {
           d.maybeRepeat(1);
         } else if (step === 6) {
@@ -1050,7 +1013,7 @@ export function generateConversation(rng: Rng, options: ConversationOptions): Co
           d.bot(B.way);
         }
       }
-      closing();
+      closing(d, B);
       endedReason = rng.chance(0.5) ? 'exceeded-max-duration' : 'customer-ended-call';
       break;
     }
@@ -1061,16 +1024,66 @@ export function generateConversation(rng: Rng, options: ConversationOptions): Co
     scenario,
     direction,
     caller,
-    callerNamed: named,
+    callerNamed: d.named,
     systemPrompt,
     firstMessage: direction === 'outbound' ? fill(rng.pick(B.outboundGreet), slots) : firstMessage,
     turns:
       scenario === 'dropped' || direction === 'outbound' ? d.turns : [{ role: 'bot', text: firstMessage }, ...d.turns],
-    summary: summarize(lang, scenario, named ? caller.full : null, slots),
+    summary: summarize(lang, scenario, d.named ? caller.full : null, slots),
     endedReason,
     successEvaluation: success ? 'true' : 'false',
     structuredData: data,
   };
+}
+
+type CallData = Record<string, string | boolean | null>;
+
+// The dialogue steps several scenarios share. (Module functions, not closures made for every conversation.)
+
+/** The caller gives their name (spelled when unusual) and maybe their date of birth; their file is found or opened. */
+function identify(d: Dialogue, B: Bank, last: string, data: CallData): void {
+  const rng = d.rng;
+  d.bot(B.askName);
+  d.user(B.giveName);
+  d.named = true;
+  if (rng.chance(0.3) || /[^\x20-\x7e]/.test(last)) {
+    if (rng.chance(0.6)) {
+      d.bot(B.askSpell);
+      d.user(B.giveSpell);
+    }
+  }
+  if (rng.chance(0.6)) {
+    d.bot(B.askDob);
+    d.user(B.giveDob);
+  }
+  if (rng.chance(0.85)) {
+    d.bot(B.found);
+  } else {
+    d.bot(B.newPatient);
+    d.user(B.yesNew);
+    data.newPatient = true;
+  }
+}
+
+function closing(d: Dialogue, B: Bank): void {
+  d.bot(B.anythingElse);
+  d.user(B.noThanks);
+  d.bot(B.bye);
+}
+
+/** An offer, maybe refused once or twice, then the confirmation. */
+function booking(d: Dialogue, B: Bank, data: CallData): void {
+  const { rng, slots } = d;
+  d.bot(B.offer);
+  const refusals = rng.chance(0.45) ? rng.int(1, 2) : 0;
+  for (let i = 0; i < refusals; i++) {
+    d.user(B.refuse);
+    d.bot(B.offer2);
+  }
+  d.user(refusals ? B.accept : B.acceptFirst);
+  slots.when = refusals ? slots.when2! : slots.when!;
+  d.bot(B.confirm);
+  data.appointment = refusals ? slots.when2! : slots.when!;
 }
 
 const prompts = new Map<string, string>();
