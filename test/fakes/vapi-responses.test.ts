@@ -170,7 +170,8 @@ describe('Vapi fake responses against the OpenAPI document', () => {
 
   it('no write-only field (or credential) in any response, on every route', () => {
     const names = writeOnlyFields();
-    expect([...names]).toEqual(expect.arrayContaining(['twilioAuthToken', 'twilioApiSecret']));
+    // Found in the OpenAPI document itself (the Twilio credentials are added by hand: the document does not mark them).
+    expect(names).toContain('secretAccessKey');
     expect(new Set(responses.map((r) => r.route))).toEqual(new Set(APP_ROUTES.map(([m, p]) => `${m} ${p}`)));
     const secrets = [
       ...fakes.world.twilioAccounts.flatMap((a) => [a.authToken, ...a.apiKeys.map((k) => k.secret)]),
