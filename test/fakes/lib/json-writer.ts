@@ -76,40 +76,8 @@ export class JsonWriter {
 
   /** Any text written as is (already JSON, e.g. a JSON.stringify result), UTF-8 encoded like Buffer.from. */
   raw(s: string): void {
-    const n = s.length;
-    if (n > 512) {
-      // Long flat strings: the native encoder is faster than a loop.
-      const buf = this.reserve(n * 3);
-      this.length += buf.write(s, this.length, 'utf8');
-      return;
-    }
-    const buf = this.reserve(n * 3);
-    let o = this.length;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 0x80) {
-        buf[o++] = c;
-      } else if (c < 0x800) {
-        buf[o++] = 0xc0 | (c >> 6);
-        buf[o++] = 0x80 | (c & 0x3f);
-      } else if (c < 0xd800 || c > 0xdfff) {
-        buf[o++] = 0xe0 | (c >> 12);
-        buf[o++] = 0x80 | ((c >> 6) & 0x3f);
-        buf[o++] = 0x80 | (c & 0x3f);
-      } else {
-        const d = c <= 0xdbff && i + 1 < n ? s.charCodeAt(i + 1) : 0;
-        if (d >= 0xdc00 && d <= 0xdfff) {
-          o = writePair(buf, o, c, d);
-          i++;
-        } else {
-          // A lone surrogate: Buffer.from writes U+FFFD.
-          buf[o++] = 0xef;
-          buf[o++] = 0xbf;
-          buf[o++] = 0xbd;
-        }
-      }
-    }
-    this.length = o;
+    const buf = this.reserve(s.length * 3);
+    this.length += buf.write(s, this.length, 'utf8');
   }
 
   /** A JSON string: quotes, JSON.stringify's escaping, UTF-8. */
@@ -119,53 +87,13 @@ export class JsonWriter {
     this.byte(0x22);
   }
 
-  /** The inside of a JSON string (no quotes): `"` `\` and control characters escaped, lone surrogates as \udxxx. */
+  /**
+   * The inside of a JSON string (no quotes), escaped as JSON.stringify escapes it. Most strings need no escape: the
+   * native encoder writes them at once (it also flattens a string built by concatenation once, where a JS loop would
+   * walk its tree character by character); the rest go through JSON.stringify itself.
+   */
   chars(s: string): void {
-    if (!NEEDS_ESCAPE.test(s)) {
-      // Nothing to escape: the native encoder. (Strings built by concatenation are trees that a JS loop would walk
-      // character by character; the regular expression and the encoder flatten them once.)
-      const n = s.length;
-      const buf = this.reserve(n * 3);
-      this.length += buf.write(s, this.length, 'utf8');
-      return;
-    }
-    const n = s.length;
-    // At most 6 bytes per UTF-16 unit (an escape like \u001f); UTF-8 needs at most 3.
-    const buf = this.reserve(n * 6);
-    let o = this.length;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 0x80) {
-        if (c >= 0x20 && c !== 0x22 && c !== 0x5c) {
-          buf[o++] = c;
-        } else {
-          buf[o++] = 0x5c;
-          const short = SHORT_ESCAPES[c];
-          if (short !== undefined) {
-            buf[o++] = short;
-          } else {
-            o = writeUnicodeEscape(buf, o, c);
-          }
-        }
-      } else if (c < 0x800) {
-        buf[o++] = 0xc0 | (c >> 6);
-        buf[o++] = 0x80 | (c & 0x3f);
-      } else if (c < 0xd800 || c > 0xdfff) {
-        buf[o++] = 0xe0 | (c >> 12);
-        buf[o++] = 0x80 | ((c >> 6) & 0x3f);
-        buf[o++] = 0x80 | (c & 0x3f);
-      } else {
-        const d = c <= 0xdbff && i + 1 < n ? s.charCodeAt(i + 1) : 0;
-        if (d >= 0xdc00 && d <= 0xdfff) {
-          o = writePair(buf, o, c, d);
-          i++;
-        } else {
-          buf[o++] = 0x5c;
-          o = writeUnicodeEscape(buf, o, c);
-        }
-      }
-    }
-    this.length = o;
+    this.raw(NEEDS_ESCAPE.test(s) ? JSON.stringify(s).slice(1, -1) : s);
   }
 
   /**
@@ -352,35 +280,3 @@ function writeDigits(buf: Buffer, o: number, n: number, width: number): number {
 const NEEDS_ESCAPE = /[^\u0020\u0021\u0023-\u005b\u005d-\ud7ff\ue000-\uffff]/;
 
 const POWERS_OF_TEN = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000];
-
-/** JSON's two-character escapes (\" \\ \b \f \n \r \t), by character code. */
-const SHORT_ESCAPES: (number | undefined)[] = [];
-SHORT_ESCAPES[0x22] = 0x22;
-SHORT_ESCAPES[0x5c] = 0x5c;
-SHORT_ESCAPES[0x08] = 0x62;
-SHORT_ESCAPES[0x0c] = 0x66;
-SHORT_ESCAPES[0x0a] = 0x6e;
-SHORT_ESCAPES[0x0d] = 0x72;
-SHORT_ESCAPES[0x09] = 0x74;
-
-const HEX_DIGITS = [0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66];
-
-/** `uXXXX` (lowercase, as JSON.stringify), after the backslash. */
-function writeUnicodeEscape(buf: Buffer, o: number, c: number): number {
-  buf[o++] = 0x75;
-  buf[o++] = HEX_DIGITS[(c >> 12) & 0xf]!;
-  buf[o++] = HEX_DIGITS[(c >> 8) & 0xf]!;
-  buf[o++] = HEX_DIGITS[(c >> 4) & 0xf]!;
-  buf[o++] = HEX_DIGITS[c & 0xf]!;
-  return o;
-}
-
-/** The 4 UTF-8 bytes of a surrogate pair. */
-function writePair(buf: Buffer, o: number, high: number, low: number): number {
-  const cp = 0x10000 + ((high - 0xd800) << 10) + (low - 0xdc00);
-  buf[o++] = 0xf0 | (cp >> 18);
-  buf[o++] = 0x80 | ((cp >> 12) & 0x3f);
-  buf[o++] = 0x80 | ((cp >> 6) & 0x3f);
-  buf[o++] = 0x80 | (cp & 0x3f);
-  return o;
-}
