@@ -226,18 +226,25 @@ describe('route matchers', () => {
   });
 });
 
+/** A fake server with the given routes and faults, nothing else. */
+function testServer(api: Router, faults = createFaultController(1, 'test')) {
+  return startFakeServer({
+    name: 'test',
+    api,
+    control: new Router(),
+    faults,
+    clock: createFakeClock(),
+    errors: (status) => ({ status, json: { status } }),
+  });
+}
+
 describe('fake servers', () => {
   it('bind 127.0.0.1 on an OS-picked port and close at once even with a stalled request open', async () => {
     const faults = createFaultController(1, 'test');
-    const api = new Router().add('GET', '/ok', () => ({ status: 200, json: { ok: true } }));
-    const server = await startFakeServer({
-      name: 'test',
-      api,
-      control: new Router(),
+    const server = await testServer(
+      new Router().add('GET', '/ok', () => ({ status: 200, json: { ok: true } })),
       faults,
-      clock: createFakeClock(),
-      errors: (status) => ({ status, json: { status } }),
-    });
+    );
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await fetch(`${server.url}/ok`)).status).toBe(200);
     faults.set('*', { kind: 'stall' });
@@ -262,14 +269,7 @@ describe('fake servers', () => {
       onSent: () => sent.push('big'),
     }));
     const faults = createFaultController(1, 'test');
-    const server = await startFakeServer({
-      name: 'test',
-      api,
-      control: new Router(),
-      faults,
-      clock: createFakeClock(),
-      errors: (status) => ({ status, json: { status } }),
-    });
+    const server = await testServer(api, faults);
     try {
       const res = await fetch(`${server.url}/big`);
       expect((await res.arrayBuffer()).byteLength).toBe(1_000_000);
