@@ -11,14 +11,13 @@
  *
  * Prints
  * - the sync: calls stored, wall time, calls/s, the CPU time of this process and of the fakes' (both share the
- *   machine's cores), how much of the wall time was spent in
- *   `Cache.upsert` and `Cache.optimize`, and this process's peak RSS during it (the kernel's VmHWM, reset just before
- *   the sync through /proc/self/clear_refs);
+ *   machine's cores), how much of the wall time was spent in `Cache.upsert` and `Cache.optimize`, and this process's
+ *   peak RSS during it (the kernel's VmHWM, reset just before the sync through /proc/self/clear_refs);
  * - the floor: the very `GET /call` requests the sync made (read back from the fake's request log), replayed in order
  *   with undici, each body `JSON.parse`d, nothing stored: calls/s over two passes after the sync, and the ratio sync
- *   time / floor time (mean of the two passes), with each pass's CPU time here and in the fakes. For reference, also a plain `createdAtLt` walk with the same page
- *   size, which the fake serves faster than any other paging (it builds the page such a cursor asks for next while
- *   the client parses, and the sync's inclusive cuts are never those);
+ *   time / floor time (mean of the two passes), with each pass's CPU time here and in the fakes. For reference, also
+ *   a plain `createdAtLt` walk with the same page size, which the fake serves faster than any other paging (it builds
+ *   the page such a cursor asks for next while the client parses, and the sync's inclusive cuts are never those);
  * - the cache on disk (main file + WAL + shm) after the sync against the raw transcript bytes of the same calls
  *   (`artifact.transcript`, else the legacy top-level `transcript`, UTF-8): the ratio.
  * Targets (the issue): ≥ 3,000 calls/s, ratio ≤ 2, peak RSS < 400 MB, size ≤ 2.5×: each printed next to its figure,

@@ -7,7 +7,8 @@
  *   needs it); null for null.
  * - `find(value)`: the number of a known value, without adding it (filters: an unknown value matches nothing).
  * - `valueOf(id)`: the value of a number read from a row.
- * After a rolled-back transaction, `invalidate()` forgets what it added (like `Dictionaries`).
+ * After a rolled-back transaction, or when another connection has committed (`Cache` checks before each read or
+ * write), `invalidate()` forgets what it knows; the next use reads the table again (like `Dictionaries`).
  */
 import type Database from 'better-sqlite3';
 
@@ -60,13 +61,8 @@ export class Names {
   valueOf(id: number | null): string | null {
     if (id === null) return null;
     this.load();
-    let value = this.byId.get(id);
-    if (value === undefined) {
-      // Added by another connection since this one read them.
-      this.invalidate();
-      this.load();
-      value = this.byId.get(id);
-    }
+    // One added by another connection is known: the cache invalidates these when another connection has committed.
+    const value = this.byId.get(id);
     if (value === undefined) throw new Error(`Unknown name ${id} in the call cache`);
     return value;
   }
