@@ -51,6 +51,11 @@ export function seedOf(...parts: (number | string)[]): number {
 /** The two hex digits of each byte value. */
 const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
+/** The 6 hex digits of a 24-bit value (`v.toString(16).padStart(6, '0')`, through the table). */
+function hex24(v: number): string {
+  return BYTE_HEX[v >>> 16]! + BYTE_HEX[(v >>> 8) & 0xff]! + BYTE_HEX[v & 0xff]!;
+}
+
 /**
  * A v4 UUID from hex digits (20 or more; the last group is the digits from 20 on, or `tail`): digit 12 becomes the
  * version `4`, digit 16 the variant (8, 9, a or b).
@@ -128,7 +133,7 @@ export class Rng {
     let out = '';
     while (out.length < length) {
       const v = this.uint32();
-      out += BYTE_HEX[v >>> 24]! + BYTE_HEX[(v >>> 16) & 0xff]! + BYTE_HEX[(v >>> 8) & 0xff]! + BYTE_HEX[v & 0xff]!;
+      out += BYTE_HEX[v >>> 24]! + hex24(v & 0xffffff);
     }
     return out.length === length ? out : out.slice(0, length);
   }
@@ -166,16 +171,8 @@ export class IndexedUuids {
 
   encode(index: number): string {
     const permuted = this.permute(index);
-    // The 48-bit value as 12 hex digits: two 24-bit halves of 3 bytes each.
-    const high = Math.floor(permuted / 0x1000000);
-    const low = permuted % 0x1000000;
-    const tail =
-      BYTE_HEX[high >>> 16]! +
-      BYTE_HEX[(high >>> 8) & 0xff]! +
-      BYTE_HEX[high & 0xff]! +
-      BYTE_HEX[low >>> 16]! +
-      BYTE_HEX[(low >>> 8) & 0xff]! +
-      BYTE_HEX[low & 0xff]!;
+    // The 48-bit value as 12 hex digits: two 24-bit halves.
+    const tail = hex24(Math.floor(permuted / 0x1000000)) + hex24(permuted % 0x1000000);
     return uuidLayout(Rng.of('indexed-uuid', this.key, index).hex(20), tail);
   }
 
