@@ -8,6 +8,7 @@ import type { CallListItem, CallListQuery } from '../../../src/shared/domain';
 import type { CallObservation } from '../../../src/main/core/calls/merge';
 import { observeVapiCall } from '../../../src/main/core/calls/observe';
 import type { Cache } from '../../../src/main/core/cache';
+import { VACUUM_CACHE_SIZE } from '../../../src/main/core/cache/cache';
 import { BUILT_IN_DICTIONARY, dictionaryIdOf, loadDictionary, unpackContent } from '../../../src/main/core/cache/codec';
 import { HIT_END, HIT_START } from '../../../src/main/core/cache/search';
 import { HOUR, MINUTE, T0, backendDetail, backendSummary, tempCache, tempDir, vapiCall, vapiObs } from './helpers';
@@ -619,5 +620,21 @@ describe('upkeep', () => {
     expect(db.pragma('freelist_count', { simple: true })).toBe(0);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     db.close();
+  });
+
+  it('optimize() vacuums with a small page cache and gives the connection its own back', () => {
+    const cache = tempCache();
+    cache.upsert([vapiObs({ id: 'v1', at: -1 })]);
+    const db = (cache as unknown as { db: Database.Database }).db;
+    const sizes: unknown[] = [];
+    const exec = db.exec.bind(db);
+    db.exec = (sql: string) => {
+      if (/VACUUM/.test(sql)) sizes.push(db.pragma('cache_size', { simple: true }));
+      return exec(sql);
+    };
+    cache.optimize();
+    expect(sizes).toEqual([VACUUM_CACHE_SIZE]);
+    expect(db.pragma('cache_size', { simple: true })).toBe(-16000);
+    expect(cache.getCall('v1')?.turns).toHaveLength(2);
   });
 });

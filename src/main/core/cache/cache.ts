@@ -668,11 +668,21 @@ export class Cache {
    * After a large backfill: merges the search index into one segment, rewrites the file compactly (a backfill
    * inserts newest first, which leaves the time-ordered indexes half full) and refreshes the planner's statistics.
    * Takes a few seconds for 100,000 calls; needs the free space of one more copy while it runs.
+   *
+   * VACUUM runs with a small page cache: the copy it builds gets this connection's cache size too, and with the
+   * 16 MB a backfill wants it filled both while streaming every page once, which was the sync's peak memory (about
+   * 70 MB more, for 100,000 calls) and took longer (bench/sync-vapi-backfill.ts).
    */
   optimize(): void {
     this.guard(() => {
       this.sql("INSERT INTO calls_fts (calls_fts) VALUES ('optimize')").run();
-      this.db.exec('VACUUM');
+      const cacheSize = this.db.pragma('cache_size', { simple: true }) as number;
+      this.db.pragma(`cache_size = ${VACUUM_CACHE_SIZE}`);
+      try {
+        this.db.exec('VACUUM');
+      } finally {
+        this.db.pragma(`cache_size = ${cacheSize}`);
+      }
       this.db.pragma('optimize');
     });
   }
@@ -695,6 +705,9 @@ export class Cache {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+
+/** The page cache VACUUM runs with (`PRAGMA cache_size`: negative is KiB): 2 MB, SQLite's default. */
+export const VACUUM_CACHE_SIZE = -2000;
 
 /** The batch's rows wait here (a temp table: no trigger, no index) until one statement writes them all. */
 export const STAGING_TABLE = `CREATE TEMP TABLE IF NOT EXISTS staged_calls (pk INTEGER, ${ROW_COLUMNS.join(', ')}, set_content INTEGER, text_hash INTEGER, content BLOB)`;
